@@ -1,0 +1,184 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Contract } from '../contract';
+import type { Logger } from '../observability/logger';
+import type { CallbackMetrics } from '../observability/metrics';
+import { StoreUnavailableError, type PaymentStore } from '../store/types';
+import { problemAnswer, writeAnswer, type Answer } from './answer';
+import { callbackHandlers } from './callback-handler';
+import { HttpProblem, problems } from './errors';
+import type { Exchange, RouteMatch } from './exchange';
+import { fieldsOfParams } from './fields';
+import { RESPONSE_FORMATS } from './formats/dto';
+import { negotiateFormat } from './negotiate';
+import { operationsHandlers } from './operations-handlers';
+import { acceptedMediaType, parseCallbackBody } from './parse-body';
+
+export interface AppDependencies {
+  contract: Contract;
+  store: PaymentStore;
+  metrics: CallbackMetrics;
+  logger: Logger;
+  bodyLimitBytes: number;
+  clock?: () => Date;
+}
+
+const CALLBACK_PATH = '/payment/billmate/v1/ipncallback';
+// Case-insensitive, trailing slashes tolerated, an optional `.format` suffix (checked exactly later).
+const CALLBACK_ROUTE = /^\/payment\/billmate\/v1\/ipncallback(?:\.([^/]*))?\/*$/i;
+
+function matchRoute(pathname: string): RouteMatch {
+  const callback = CALLBACK_ROUTE.exec(pathname);
+  if (callback) {
+    const suffix = callback[1];
+    return {
+      apiPath: suffix === undefined ? CALLBACK_PATH : `${CALLBACK_PATH}.${suffix}`,
+      isCallbackRoute: true,
+      suffix,
+      unknownSuffix: suffix !== undefined && !RESPONSE_FORMATS.some((format) => format === suffix),
+    };
+  }
+  return {
+    apiPath: pathname.replace(/\/+$/, '').toLowerCase() || '/',
+    isCallbackRoute: false,
+    suffix: undefined,
+    unknownSuffix: false,
+  };
+}
+
+function exchangeOf(res: Response): Exchange {
+  return res.locals.exchange as Exchange;
+}
+
+/**
+ * The HTTP transport: route and negotiate, read and decode the callback body, let the contract's
+ * router validate and dispatch, and write every answer in the negotiated format.
+ */
+export function createApp(deps: AppDependencies): express.Express {
+  const { contract, store, metrics, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const api = contract.api;
+  api.register({
+    ...callbackHandlers(contract, store),
+    ...operationsHandlers(store, metrics),
+    notFound: (_context, exchange: Exchange, req: Request) => {
+      throw problems.notFound(req.method, exchange.route.apiPath);
+    },
+    methodNotAllowed: (_context, exchange: Exchange, req: Request) => {
+      const allowed = exchange.route.isCallbackRoute
+        ? 'POST'
+        : Object.keys(contract.document.paths[exchange.route.apiPath] ?? {})
+            .map((method) => method.toUpperCase())
+            .join(', ');
+      throw problems.methodNotAllowed(req.method, allowed);
+    },
+    notImplemented: () => {
+      throw problems.internal();
+    },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', false);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const url = new URL(req.originalUrl, 'http://localhost');
+    const route = matchRoute(url.pathname);
+    const formatParam = [...url.searchParams].find(([key]) => key.toLowerCase() === 'format')?.[1];
+    const exchange: Exchange = {
+      route,
+      format: negotiateFormat({ suffix: route.suffix, formatParam, accept: req.headers.accept }),
+      receivedAt: clock(),
+      startedAt: process.hrtime.bigint(),
+      rawQuery: url.search.slice(1),
+      query: new Map(),
+      contentType: req.headers['content-type'],
+      remoteAddress: req.socket.remoteAddress,
+    };
+    res.locals.exchange = exchange;
+    res.on('finish', () => finished(req, res, exchange));
+    if (route.unknownSuffix) return next(problems.notFound(req.method, url.pathname));
+    exchange.query = fieldsOfParams(url.searchParams);
+    next();
+  });
+
+  app.post(CALLBACK_ROUTE, (req: Request, res: Response, next: NextFunction) => {
+    exchangeOf(res).mediaType = acceptedMediaType(req.headers['content-type']);
+    next();
+  });
+  app.post(CALLBACK_ROUTE, express.raw({ type: () => true, limit: deps.bodyLimitBytes, inflate: false }));
+  app.post(CALLBACK_ROUTE, (req: Request, res: Response, next: NextFunction) => {
+    const exchange = exchangeOf(res);
+    exchange.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    exchange.body = parseCallbackBody(exchange.rawBody, exchange.mediaType);
+    next();
+  });
+
+  app.use(async (req: Request, res: Response) => {
+    const exchange = exchangeOf(res);
+    const answer = (await api.handleRequest(
+      {
+        method: req.method,
+        path: exchange.route.apiPath,
+        headers: req.headers as Record<string, string | string[]>,
+        query: apiQuery(exchange, contract.queryParameterNames),
+        body: exchange.body?.envelope ?? {},
+      },
+      exchange,
+      req,
+    )) as Answer;
+    writeAnswer(res, exchange.format, answer);
+  });
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const exchange = exchangeOf(res);
+    const problem = toProblem(error, deps.bodyLimitBytes);
+    if (problem.status >= 500) {
+      logger.error({ err: error, method: req.method, path: exchange.route.apiPath }, 'callback not acknowledged');
+    }
+    if (res.headersSent) return res.end();
+    writeAnswer(res, exchange.format, problemAnswer(problem));
+  });
+
+  function finished(req: Request, res: Response, exchange: Exchange): void {
+    const seconds = Number(process.hrtime.bigint() - exchange.startedAt) / 1e9;
+    if (!exchange.route.isCallbackRoute) return;
+    metrics.requestFinished(res.statusCode, seconds);
+    const result = exchange.result;
+    if (result) metrics.callbackAnswered(result.outcome);
+    logger.info(
+      {
+        method: req.method,
+        status: res.statusCode,
+        ms: Math.round(seconds * 1000 * 10) / 10,
+        callbackId: result?.callbackId,
+        outcome: result?.outcome,
+        number: result?.number,
+        paymentStatus: result?.status,
+        reason: result?.reason,
+      },
+      'callback answered',
+    );
+  }
+
+  return app;
+}
+
+/** Query fields under the names the contract gives its parameters (matched case-insensitively). */
+function apiQuery(exchange: Exchange, names: ReadonlyMap<string, string>): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [key, field] of exchange.query) query[names.get(key) ?? field.sentKey] = field.text;
+  return query;
+}
+
+function toProblem(error: unknown, bodyLimitBytes: number): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof StoreUnavailableError) return problems.storeUnavailable();
+  const type = (error as { type?: string } | null)?.type;
+  if (type === 'entity.too.large') return problems.payloadTooLarge(bodyLimitBytes);
+  if (type === 'encoding.unsupported') return problems.unsupportedMediaType('Content-Encoding');
+  if (type === 'request.aborted' || type === 'request.size.invalid') {
+    return problems.undeserializable('request', 'the body ended before its Content-Length');
+  }
+  return problems.internal();
+}
