@@ -4,7 +4,7 @@ import { describeOutcome, type CallbackResult } from '../ipn/outcome';
 import { receiveCallback, recordInvalidCallback, type UnboundClaims } from '../ipn/receive';
 import type { PaymentStore } from '../store/types';
 import type { Answer } from './answer';
-import { bindCallback } from './bind';
+import { bindCallback, type CallbackSources } from './bind';
 import { problems } from './errors';
 import { deliveryOf, type Exchange } from './exchange';
 import type { ResponseError } from './formats/dto';
@@ -22,24 +22,25 @@ export function callbackHandlers(contract: Contract, store: PaymentStore) {
   }
 
   async function receive(_context: Context, exchange: Exchange): Promise<Answer> {
-    const bound = bindCallback(contract, {
-      json: exchange.body?.json ?? new Map(),
-      query: exchange.query,
-      form: exchange.body?.form ?? new Map(),
-    });
+    const bound = bindCallback(contract, sourcesOf(exchange));
     if (!bound.ok) return refuse(exchange, bound.errors, bound.claims);
     exchange.result = await receiveCallback(store, bound.callback, deliveryOf(exchange));
     return answerFor(exchange.result);
   }
 
-  /** The contract refused the request's parameters or envelope before binding. */
+  /**
+   * The contract refused the request's parameters or envelope. The bound DTO is checked too,
+   * so that one answer lists every field that is wrong, not just the first place checked.
+   */
   async function validationFail(context: Context, exchange: Exchange): Promise<Answer> {
     const nameOf = ([place = '', first = '', ...rest]: string[]): string => {
       const source = place === 'query' ? exchange.query : place === 'requestBody' ? exchange.body?.json : undefined;
       return [source?.get(first.toLowerCase())?.sentKey ?? first, ...rest].filter(Boolean).join('.');
     };
     const errors = toResponseErrors(context.validation.errors ?? [], validatedParts(context), nameOf);
-    return refuse(exchange, errors, NO_CLAIMS);
+    const bound = bindCallback(contract, sourcesOf(exchange));
+    const more = bound.ok ? [] : bound.errors.filter((error) => !errors.some((known) => known.FieldName === error.FieldName));
+    return refuse(exchange, [...errors, ...more], bound.ok ? NO_CLAIMS : bound.claims);
   }
 
   return {
@@ -47,6 +48,10 @@ export function callbackHandlers(contract: Contract, store: PaymentStore) {
     QvicklyCheckoutIpnCallBackWithFormat: receive,
     validationFail,
   };
+}
+
+function sourcesOf(exchange: Exchange): CallbackSources {
+  return { json: exchange.body?.json ?? new Map(), query: exchange.query, form: exchange.body?.form ?? new Map() };
 }
 
 /** The object openapi-backend validated, so error messages can quote the offending value. */

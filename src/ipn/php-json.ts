@@ -15,9 +15,8 @@ export function phpJsonEncode(value: unknown): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      return Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER
-        ? String(value === 0 ? 0 : value)
-        : phpFloat(value);
+      // An integral number that fits PHP's int64 is an int on the PHP side; anything else a float.
+      return Number.isInteger(value) && Math.abs(value) < 2 ** 63 ? BigInt(value).toString() : phpFloat(value);
     case 'bigint':
       return value.toString();
     case 'object': {
@@ -109,13 +108,14 @@ function phpNumberLiteral(literal: string): string {
 }
 
 /**
- * PHP 7.1+ float output with serialize_precision = -1: the shortest round-trip digits,
- * exponent form when the decimal point falls before the 4th leading zero or after the
- * 17th digit, and a ".0" on integral values.
+ * PHP 7.1+ float output with serialize_precision = -1 and default json_encode flags: the
+ * shortest round-trip digits, exponent form (always with a fraction, `1.0e+25`) when the
+ * decimal point falls before the 4th leading zero or after the 17th digit, and no ".0" on
+ * integral values in fixed form (that needs JSON_PRESERVE_ZERO_FRACTION).
  */
 export function phpFloat(value: number): string {
   if (!Number.isFinite(value)) throw new RangeError('PHP json_encode cannot encode INF or NAN');
-  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   const sign = value < 0 ? '-' : '';
   const [mantissa = '', exponentText = '0'] = Math.abs(value).toExponential().split('e');
   const digits = mantissa.replace('.', '');
@@ -126,6 +126,6 @@ export function phpFloat(value: number): string {
     return `${sign}${digits[0]}.${fraction}e${exponent < 0 ? '-' : '+'}${Math.abs(exponent)}`;
   }
   if (decimalPoint <= 0) return `${sign}0.${'0'.repeat(-decimalPoint)}${digits}`;
-  if (decimalPoint >= digits.length) return `${sign}${digits}${'0'.repeat(decimalPoint - digits.length)}.0`;
+  if (decimalPoint >= digits.length) return `${sign}${digits}${'0'.repeat(decimalPoint - digits.length)}`;
   return `${sign}${digits.slice(0, decimalPoint)}.${digits.slice(decimalPoint)}`;
 }

@@ -1,0 +1,33 @@
+/** @type {import('jest').Config} */
+const ts = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+const common = { testEnvironment: 'node', transform: ts, moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  testTimeout: 30000,
+  maxWorkers: 2,
+  projects: [
+    // Pure functions and format writers: no store, no network.
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // The store contract and the HTTP behaviour, once per engine.
+    {
+      ...common,
+      displayName: 'sqlite',
+      testMatch: ['<rootDir>/test/store/**/*.test.ts', '<rootDir>/test/http/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/engine-sqlite.ts'],
+    },
+    {
+      ...common,
+      displayName: 'postgres',
+      testMatch: ['<rootDir>/test/store/**/*.test.ts', '<rootDir>/test/http/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/engine-postgres.ts'],
+      globalSetup: '<rootDir>/test/support/postgres-available.ts',
+    },
+    // Whole processes: the built service, Prism, Chromium, crashes.
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/postgres-available.ts',
+    },
+  ],
+};

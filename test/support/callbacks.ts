@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { generateTestCallback } from '../../src/client/sign';
+import type { PaymentStore } from '../../src/store/types';
+
+export interface Merchant {
+  companyId: string;
+  secret: string;
+}
+
+/** A company with a configured Qvickly secret. */
+export async function aMerchant(store: PaymentStore, secret = `secret-${randomUUID()}`): Promise<Merchant> {
+  const merchant = { companyId: randomUUID(), secret };
+  await store.setCompany(merchant.companyId, merchant.secret, null, new Date().toISOString());
+  return merchant;
+}
+
+export interface CallbackSpec {
+  merchant: Merchant;
+  number?: string;
+  status?: string;
+  bookingId?: string;
+  articleTypeId?: number;
+  data?: Record<string, unknown> | string;
+  encoding?: 'json' | 'form';
+  /** Route suffix such as '.xml'. */
+  suffix?: string;
+  accept?: string;
+}
+
+/** A signed callback request as Qvickly sends it, as fetch() options plus the path. */
+export function aCallback(spec: CallbackSpec): { path: string; init: RequestInit } {
+  const data = spec.data ?? {
+    number: spec.number ?? '810652',
+    status: spec.status ?? 'Paid',
+    orderid: 'P123',
+    url: '',
+  };
+  const request = generateTestCallback({
+    secret: spec.merchant.secret,
+    companyId: spec.merchant.companyId,
+    bookingId: spec.bookingId ?? 'booking-1',
+    articleTypeId: spec.articleTypeId ?? 1,
+    data,
+    encoding: spec.encoding,
+  });
+  const path = spec.suffix ? request.path.replace('?', `${spec.suffix}?`) : request.path;
+  const headers: Record<string, string> = { ...request.headers };
+  if (spec.accept) headers.Accept = spec.accept;
+  return { path, init: { method: 'POST', headers, body: request.body } };
+}
