@@ -1,5 +1,7 @@
 import type { OpenAPIV3 } from 'openapi-types';
-import type { Contract } from '../../src/contract';
+import { schemaValidator, type Contract } from '../../src/contract';
+
+const isErrorResponse = schemaValidator('ErrorResponse');
 
 export interface Answer {
   status: number;
@@ -9,13 +11,11 @@ export interface Answer {
 
 const CALLBACK_ROUTE = /^\/payment\/billmate\/v1\/ipncallback(\.[a-z]+)?\/*$/i;
 
-function operationFor(contract: Contract, path: string, method: string): OpenAPIV3.OperationObject | undefined {
+function pathItemFor(contract: Contract, path: string): { item?: Record<string, OpenAPIV3.OperationObject>; callback: boolean } {
   const pathname = new URL(path, 'http://x').pathname;
   const match = CALLBACK_ROUTE.exec(pathname);
   const key = match ? (match[1] ? '/payment/billmate/v1/ipncallback.{format}' : '/payment/billmate/v1/ipncallback') : pathname;
-  const item = contract.document.paths[key] as Record<string, OpenAPIV3.OperationObject> | undefined;
-  // Any other method on a documented path is answered with the callback operation's `default` (405).
-  return item?.[method.toLowerCase()] ?? (match ? item?.post : undefined);
+  return { item: contract.document.paths[key] as Record<string, OpenAPIV3.OperationObject> | undefined, callback: !!match };
 }
 
 /**
@@ -23,10 +23,16 @@ function operationFor(contract: Contract, path: string, method: string): OpenAPI
  * type declared for it, and for JSON a body valid against the declared schema.
  */
 export function expectContractAnswer(contract: Contract, path: string, method: string, answer: Answer): void {
-  const operation = operationFor(contract, path, method);
+  const { item, callback } = pathItemFor(contract, path);
+  // The callback operation documents every other method and path under `default`.
+  const operation = item?.[method.toLowerCase()] ?? (callback ? item?.post : undefined);
   if (!operation) {
-    // Paths outside the contract only ever get the documented ErrorResponse (404).
-    expect(answer.status).toBe(404);
+    // As the contract's introduction says: 404 for an unknown path, 405 for an undocumented method.
+    expect(answer.status).toBe(item ? 405 : 404);
+    if (item) expect(answer.headers.get('allow')).toBe(Object.keys(item).map((m) => m.toUpperCase()).join(', '));
+    if (answer.headers.get('content-type')?.startsWith('application/json')) {
+      expect(isErrorResponse(JSON.parse(answer.text))).toBe(true);
+    }
     return;
   }
   const responses = operation.responses as Record<string, OpenAPIV3.ResponseObject>;
