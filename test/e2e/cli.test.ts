@@ -3,22 +3,28 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signCallback } from '../../src/client/sign';
 import { runCli, startServiceProcess, type ServiceProcess } from '../support/processes';
+import { createTestDatabase, type TestDatabase } from '../support/stores';
 import { vectors } from '../support/vectors';
 
 const COMPANY = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 
-describe('the operator CLI', () => {
+const engines = process.env.POSTGRES_UNAVAILABLE ? (['sqlite'] as const) : (['sqlite', 'postgres'] as const);
+
+describe.each(engines)('the operator CLI on %s', (engine) => {
   let dir: string;
+  let database: TestDatabase;
   let env: Record<string, string>;
   let service: ServiceProcess;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'qvickly-ipn-cli-'));
-    env = { DATABASE_URL: `sqlite:${path.join(dir, 'store.sqlite')}` };
+    database = await createTestDatabase(engine);
+    env = { DATABASE_URL: database.url };
     service = await startServiceProcess(env);
   });
   afterAll(async () => {
     await service?.stop();
+    await database?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
