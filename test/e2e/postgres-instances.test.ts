@@ -1,6 +1,6 @@
-import { decide, type PaymentState } from '../../src/ipn/status';
 import type { PaymentStore } from '../../src/store/types';
 import { aCallback, aMerchant, type Merchant } from '../support/callbacks';
+import { expectHistoryFollowsTheRule } from '../support/history';
 import { startServiceProcess, type ServiceProcess } from '../support/processes';
 import { adminUrl } from '../support/postgres-url';
 import { createTestDatabase, type TestDatabase } from '../support/stores';
@@ -71,12 +71,7 @@ describePostgres('several instances on one PostgreSQL database', () => {
       const payment = await store.findPayment(merchant.companyId, number);
       if (!payment) throw new Error(`payment ${number} missing`);
       expect(payment.history).toHaveLength(statuses.length);
-      let state: PaymentState | undefined;
-      for (const entry of payment.history) {
-        expect(decide(state, entry)).toBe(entry.outcome);
-        if (entry.outcome === 'applied') state = { status: entry.status, category: entry.category };
-      }
-      expect({ status: payment.status, category: payment.category }).toEqual(state);
+      expectHistoryFollowsTheRule(payment);
       expect(['cancelled', 'failed']).toContain(payment.category);
     }
   });

@@ -1,8 +1,7 @@
-import type { PaymentStore } from '../../src/store/types';
 import { aCallback, aMerchant, type Merchant } from '../support/callbacks';
 import { FORMAT_MEDIA_TYPES, responseExample } from '../support/contract-examples';
-import { startTestService, type TestService } from '../support/service';
-import { createTestDatabase, describeStore, type TestDatabase } from '../support/stores';
+import { describeStore } from '../support/stores';
+import { useServiceOnFreshStore } from '../support/suite';
 import { refuseWrites } from '../support/unwritable';
 
 type Format = keyof typeof FORMAT_MEDIA_TYPES;
@@ -22,31 +21,18 @@ function documented(response: string, format: Format, example: string): string {
 }
 
 describeStore("every answer is the contract's example, in every format", () => {
-  let database: TestDatabase;
-  let store: PaymentStore;
-  let service: TestService;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    store = await database.open();
-    service = await startTestService(store);
-  });
-  afterAll(async () => {
-    await service.stop();
-    await store.close();
-    await database.drop();
-  });
+  const context = useServiceOnFreshStore();
 
   /** Sends a signed callback for payment 810652 (the examples' number) in a format. */
   async function send(merchant: Merchant, status: string, format: Format, way: number, bookingId = 'booking-1') {
     const callback = aCallback({ merchant, number: '810652', status, bookingId });
     const { path, headers } = formatted(callback.path, format, way);
-    return service.send(path, { ...callback.init, headers: { ...callback.init.headers, ...headers } });
+    return context.service.send(path, { ...callback.init, headers: { ...callback.init.headers, ...headers } });
   }
 
   describe.each(FORMATS.map((format, way) => [format, way] as const))('%s', (format, way) => {
     it('applied, duplicate and stale', async () => {
-      const merchant = await aMerchant(store);
+      const merchant = await aMerchant(context.store);
       const applied = await send(merchant, 'Paid', format, way);
       expect([applied.status, applied.text]).toEqual([200, documented('CallbackReceived', format, 'applied')]);
       expect(applied.headers.get('content-type')).toBe(format === 'json' ? 'application/json; charset=utf-8' : FORMAT_MEDIA_TYPES[format]);
@@ -60,7 +46,7 @@ describeStore("every answer is the contract's example, in every format", () => {
     });
 
     it('conflict and unrecognised', async () => {
-      const merchant = await aMerchant(store);
+      const merchant = await aMerchant(context.store);
       expect((await send(merchant, 'Cancelled', format, way)).status).toBe(200);
       const conflict = await send(merchant, 'Paid', format, way + 1);
       expect([conflict.status, conflict.text]).toEqual([200, documented('CallbackReceived', format, 'conflict')]);
@@ -69,10 +55,10 @@ describeStore("every answer is the contract's example, in every format", () => {
     });
 
     it('401 for an unsigned callback and 409 for a payment bound to another booking', async () => {
-      const merchant = await aMerchant(store);
+      const merchant = await aMerchant(context.store);
       const forged = aCallback({ merchant: { ...merchant, secret: 'not-the-secret' } });
       const target = formatted(forged.path, format, way);
-      const unauthenticated = await service.send(target.path, {
+      const unauthenticated = await context.service.send(target.path, {
         ...forged.init,
         headers: { ...forged.init.headers, ...target.headers },
       });
@@ -84,34 +70,34 @@ describeStore("every answer is the contract's example, in every format", () => {
     });
 
     it('400 naming the field, 413, 415 and 405', async () => {
-      const merchant = await aMerchant(store);
+      const merchant = await aMerchant(context.store);
       const callback = aCallback({ merchant });
       const badQuery = formatted(callback.path.replace('ArticleTypeId=1', 'ArticleTypeId=abc'), format, way);
-      const invalid = await service.send(badQuery.path, { ...callback.init, headers: { ...callback.init.headers, ...badQuery.headers } });
+      const invalid = await context.service.send(badQuery.path, { ...callback.init, headers: { ...callback.init.headers, ...badQuery.headers } });
       expect([invalid.status, invalid.text]).toEqual([400, documented('BadRequest', format, 'invalidArticleTypeId')]);
 
       const target = formatted(callback.path, format, way);
-      const tooLarge = await service.send(target.path, {
+      const tooLarge = await context.service.send(target.path, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', ...target.headers },
         body: `{"data":"${'x'.repeat(70_000)}"}`,
       });
       expect([tooLarge.status, tooLarge.text]).toEqual([413, documented('PayloadTooLarge', format, 'tooLarge')]);
 
-      const plain = await service.send(target.path, {
+      const plain = await context.service.send(target.path, {
         method: 'POST',
         headers: { 'Content-Type': 'text/plain', ...target.headers },
         body: String(callback.init.body),
       });
       expect([plain.status, plain.text]).toEqual([415, documented('UnsupportedMediaType', format, 'unsupported')]);
 
-      const get = await service.send(target.path, { method: 'GET', headers: target.headers });
+      const get = await context.service.send(target.path, { method: 'GET', headers: target.headers });
       expect([get.status, get.text, get.headers.get('allow')]).toEqual([405, documented('OtherError', format, 'methodNotAllowed'), 'POST']);
     });
 
     it('503 while the store cannot write, nothing acknowledged; the retry then succeeds', async () => {
-      const merchant = await aMerchant(store);
-      const release = await refuseWrites(database);
+      const merchant = await aMerchant(context.store);
+      const release = await refuseWrites(context.database);
       let refused;
       try {
         refused = await send(merchant, 'Paid', format, way);
@@ -119,8 +105,8 @@ describeStore("every answer is the contract's example, in every format", () => {
         await release();
       }
       expect([refused.status, refused.text]).toEqual([503, documented('StoreUnavailable', format, 'storeUnavailable')]);
-      expect(await store.findPayment(merchant.companyId, '810652')).toBeUndefined();
-      expect(await store.listCallbacks({ companyId: merchant.companyId })).toEqual([]);
+      expect(await context.store.findPayment(merchant.companyId, '810652')).toBeUndefined();
+      expect(await context.store.listCallbacks({ companyId: merchant.companyId })).toEqual([]);
 
       const retried = await send(merchant, 'Paid', format, way);
       expect([retried.status, retried.text]).toEqual([200, documented('CallbackReceived', format, 'applied')]);
@@ -130,14 +116,14 @@ describeStore("every answer is the contract's example, in every format", () => {
   it("answers the metadata page's sample request (a PascalCase body without credentials) with 401", async () => {
     const sample =
       '{"CompanyId":"00000000-0000-0000-0000-000000000000","BookingId":"String","Data":{"number":"String","status":"String","orderid":"String","url":"String"},"ArticleTypeId":0}';
-    const answer = await service.send('/payment/billmate/v1/ipncallback', {
+    const answer = await context.service.send('/payment/billmate/v1/ipncallback', {
       method: 'POST',
       headers: { Accept: 'text/csv', 'Content-Type': 'application/json' },
       body: sample,
     });
     expect([answer.status, answer.text]).toEqual([401, documented('NotAuthenticated', 'csv', 'notAuthenticated')]);
     // Sent exactly as the page shows it (a JSON body labelled text/csv), the content type is refused.
-    const literal = await service.send('/payment/billmate/v1/ipncallback', {
+    const literal = await context.service.send('/payment/billmate/v1/ipncallback', {
       method: 'POST',
       headers: { Accept: 'text/csv', 'Content-Type': 'text/csv' },
       body: sample,
@@ -149,13 +135,13 @@ describeStore("every answer is the contract's example, in every format", () => {
   });
 
   it('404 for a route suffix that names no format', async () => {
-    const answer = await service.send('/payment/billmate/v1/ipncallback.html', { method: 'POST', body: '{}' });
+    const answer = await context.service.send('/payment/billmate/v1/ipncallback.html', { method: 'POST', body: '{}' });
     expect([answer.status, answer.text]).toEqual([404, documented('OtherError', 'json', 'notFound')]);
-    expect((await service.send('/payment/billmate/v1/ipncallback.CSV', { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await context.service.send('/payment/billmate/v1/ipncallback.CSV', { method: 'POST', body: '{}' })).status).toBe(404);
   });
 
   it('400 for a body that is not JSON, with the parser position', async () => {
-    const answer = await service.send('/payment/billmate/v1/ipncallback', {
+    const answer = await context.service.send('/payment/billmate/v1/ipncallback', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: '{"credentials":{"hash":"ab"',

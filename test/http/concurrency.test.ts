@@ -1,5 +1,5 @@
-import { decide, type PaymentState } from '../../src/ipn/status';
 import { aCallback, aMerchant } from '../support/callbacks';
+import { expectHistoryFollowsTheRule } from '../support/history';
 import { describeStore } from '../support/stores';
 import { useServiceOnFreshStore } from '../support/suite';
 
@@ -34,12 +34,7 @@ describeStore('callbacks racing each other', () => {
       if (!payment) throw new Error('payment missing');
       // Each known status was evaluated once, in the order the store serialised them; replaying that order gives the state.
       expect(payment.history).toHaveLength(statuses.length - 1);
-      let state: PaymentState | undefined;
-      for (const entry of payment.history) {
-        expect(decide(state, entry)).toBe(entry.outcome);
-        if (entry.outcome === 'applied') state = { status: entry.status, category: entry.category };
-      }
-      expect({ status: payment.status, category: payment.category }).toEqual(state);
+      expectHistoryFollowsTheRule(payment);
       // Cancelled and Failed both arrived, so the payment ended with whichever came first.
       expect(['cancelled', 'failed']).toContain(payment.category);
     }

@@ -1,0 +1,15 @@
+import { decide, type PaymentState } from '../../src/ipn/status';
+import type { PaymentWithHistory } from '../../src/store/types';
+
+/**
+ * Replays a payment's history through the apply rule: every entry must have the outcome the
+ * rule gives at that point, and the payment's state must be the last applied entry.
+ */
+export function expectHistoryFollowsTheRule(payment: PaymentWithHistory): void {
+  let state: PaymentState | undefined;
+  for (const entry of payment.history) {
+    expect(decide(state, entry)).toBe(entry.outcome);
+    if (entry.outcome === 'applied') state = { status: entry.status, category: entry.category };
+  }
+  expect({ status: payment.status, category: payment.category }).toEqual(state);
+}
