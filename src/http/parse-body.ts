@@ -12,6 +12,22 @@ export interface ParsedBody {
   envelope: Record<string, unknown>;
 }
 
+// PHP's json_decode refuses deeper documents, so Qvickly cannot have signed one.
+const MAX_JSON_DEPTH = 512;
+
+/** How deeply arrays and objects nest in a parsed JSON value (walked without recursion). */
+function depthOf(root: unknown): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[root, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, depth] = next;
+    if (value === null || typeof value !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 const EMPTY: ParsedBody = { json: new Map(), form: new Map(), envelope: {} };
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -71,6 +87,9 @@ function parseJsonBody(text: string, mediaType: string): ParsedBody {
     parsed = JSON.parse(text);
   } catch {
     throw problems.undeserializable(mediaType, describeJsonError(text));
+  }
+  if (depthOf(parsed) > MAX_JSON_DEPTH) {
+    throw problems.undeserializable(mediaType, `the body is nested deeper than ${MAX_JSON_DEPTH} levels`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     const start = text.trimStart().slice(0, 50);

@@ -37,12 +37,13 @@ export function phpJsonEncode(value: unknown): string {
  * Returns undefined when the text is not JSON PHP could round-trip.
  */
 export function phpJsonReencode(jsonText: string): string | undefined {
-  const errors: ParseError[] = [];
-  const root = parseTree(jsonText, errors, { disallowComments: true, allowTrailingComma: false });
-  if (!root || errors.length > 0) return undefined;
   try {
+    const errors: ParseError[] = [];
+    const root = parseTree(jsonText, errors, { disallowComments: true, allowTrailingComma: false });
+    if (!root || errors.length > 0) return undefined;
     return encodeNode(root, jsonText);
   } catch {
+    // Too deep to walk (or not encodable, e.g. 1e400): PHP could not have produced it either.
     return undefined;
   }
 }

@@ -159,4 +159,18 @@ describeStore('binding a callback as ServiceStack does', () => {
     const [row] = await context.store.listCallbacks({ companyId: stranger.companyId });
     expect(row).toMatchObject({ outcome: 'unauthenticated', reason: 'no Qvickly secret is configured for the company' });
   });
+
+  it('refuses JSON nested deeper than PHP can decode, and survives deep nesting in a form field', async () => {
+    const query = `CompanyId=${merchant.companyId}&BookingId=B&ArticleTypeId=1`;
+    const deepJson = `{"data":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    const json = await post(`${ROUTE}?${query}`, deepJson, 'application/json');
+    expect([json.status, JSON.parse(json.text).ResponseStatus.Message]).toEqual([
+      400,
+      "Could not deserialize 'application/json' request using QvicklyCheckoutIpnCallBack\nError: the body is nested deeper than 512 levels",
+    ]);
+    const deepForm = `data=${'%5B'.repeat(10_000)}${'%5D'.repeat(10_000)}&credentials=%7B%7D`;
+    expect((await post(`${ROUTE}?${query}`, deepForm, 'application/x-www-form-urlencoded')).status).toBe(400);
+    const deepSigned = `data=%7B%22number%22%3A%22d1%22%2C%22status%22%3A%22Paid%22%2C%22x%22%3A${'%5B'.repeat(9000)}${'%5D'.repeat(9000)}%7D&credentials=%7B%22hash%22%3A%22ab%22%7D`;
+    expect((await post(`${ROUTE}?${query}`, deepSigned, 'application/x-www-form-urlencoded')).status).toBe(401);
+  });
 });
