@@ -12,7 +12,6 @@ const cases = CALLBACK_RESPONSES.flatMap((response) =>
   Object.entries(responseExamples(response, 'application/json')).flatMap(([name, example]) =>
     (['json', 'xml', 'csv', 'jsv'] as ResponseFormat[]).flatMap((format) => {
       const documented = format === 'json' ? undefined : responseExamples(response, FORMAT_MEDIA_TYPES[format])[name];
-      if (format !== 'json' && !documented) return [];
       return [[`${response} ${name} as ${format}`, format, example.value, documented?.value] as const];
     }),
   ),
@@ -20,10 +19,11 @@ const cases = CALLBACK_RESPONSES.flatMap((response) =>
 
 describe("the writers produce the contract's examples byte for byte", () => {
   it('covers every format of every documented answer', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(40);
+    expect(cases.length).toBeGreaterThanOrEqual(64);
   });
 
   it.each(cases)('%s', (_title, format, jsonExample, documented) => {
+    if (format !== 'json' && documented === undefined) throw new Error('the contract has no example for this format');
     const written = serializeAnswer(format, bodyOf(jsonExample)).payload;
     if (format === 'json') expect(JSON.parse(written)).toEqual(jsonExample);
     else expect(written).toBe(documented);
