@@ -6,7 +6,7 @@ import { serializeAnswer } from './formats';
 /** What a handler answers: a DTO written in the negotiated format, or fixed content. */
 export type Answer =
   | { status: number; body: AnswerBody; headers?: Record<string, string> }
-  | { status: number; content: string; contentType: string };
+  | { status: number; content: string; contentType: string; headers?: Record<string, string> };
 
 export function problemAnswer(problem: HttpProblem): Answer {
   return { status: problem.status, body: { kind: 'error', dto: problem.body }, headers: problem.headers };
@@ -18,7 +18,7 @@ export function writeAnswer(res: Response, format: ResponseFormat, answer: Answe
   let headers: Record<string, string>;
   if ('content' in answer) {
     payload = answer.content;
-    headers = { 'Content-Type': answer.contentType };
+    headers = { 'Content-Type': answer.contentType, ...answer.headers };
   } else {
     const serialized = serializeAnswer(format, answer.body);
     payload = serialized.payload;

@@ -8,6 +8,10 @@ import { errorResponse, HttpProblem } from './errors';
 
 const HEALTH_TIMEOUT_MS = 2000;
 
+// The reference is self-contained; Redoc still asks a CDN for its sidebar logo. Keep the page
+// to its own origin so it works offline and leaks nothing about who reads it.
+const DOCS_POLICY = "img-src 'self' data: blob:; connect-src 'self'";
+
 function json(status: number, value: unknown): Answer {
   return { status, content: JSON.stringify(value), contentType: 'application/json; charset=utf-8' };
 }
@@ -40,7 +44,12 @@ export function operationsHandlers(store: PaymentStore, metrics: CallbackMetrics
     }),
     getApiReference: async (): Promise<Answer> => {
       try {
-        return { status: 200, content: await readFile(docsPath, 'utf8'), contentType: 'text/html; charset=utf-8' };
+        return {
+          status: 200,
+          content: await readFile(docsPath, 'utf8'),
+          contentType: 'text/html; charset=utf-8',
+          headers: { 'Content-Security-Policy': DOCS_POLICY },
+        };
       } catch {
         throw new HttpProblem(404, errorResponse('NotFound', 'The API reference has not been built; run npm run docs'));
       }
