@@ -16,6 +16,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: '[redacted]',
       },
     },
-    destination,
+    // Written synchronously: a line is out before the answer it describes, and a closed stdout
+    // (EPIPE) only silences the logger instead of stalling the exit flush of a buffered stream.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
