@@ -521,6 +521,12 @@ export interface operations {
                  * @example 1
                  */
                 ArticleTypeId?: components["parameters"]["ArticleTypeIdQuery"];
+                /**
+                 * @description The answer format: `json`, `xml`, `csv` or `jsv`. Cut at the first `.` and lower-cased;
+                 *     an unknown value is ignored and the `Accept` header decides. A route suffix wins over it.
+                 * @example xml
+                 */
+                format?: components["parameters"]["FormatQuery"];
             };
             header?: never;
             path: {

@@ -164,10 +164,16 @@ export function createApp(deps: AppDependencies): express.Express {
   return app;
 }
 
-/** Query fields under the names the contract gives its parameters (matched case-insensitively). */
+/**
+ * The query parameters the contract declares, under its names (matched case-insensitively).
+ * Others are left out: ServiceStack ignores unknown query keys, and the router would refuse them.
+ */
 function apiQuery(exchange: Exchange, names: ReadonlyMap<string, string>): Record<string, string> {
   const query: Record<string, string> = {};
-  for (const [key, field] of exchange.query) query[names.get(key) ?? field.sentKey] = field.text;
+  for (const [key, field] of exchange.query) {
+    const name = names.get(key);
+    if (name) query[name] = field.text;
+  }
   return query;
 }
 

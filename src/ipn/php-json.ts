@@ -16,6 +16,7 @@ export function phpJsonEncode(value: unknown): string {
       return value ? 'true' : 'false';
     case 'number':
       // An integral number that fits PHP's int64 is an int on the PHP side; anything else a float.
+      // (-2^63 itself stays a float: JavaScript prints it as -9223372036854776000, which PHP reads as one.)
       return Number.isInteger(value) && Math.abs(value) < 2 ** 63 ? BigInt(value).toString() : phpFloat(value);
     case 'bigint':
       return value.toString();

@@ -173,4 +173,11 @@ describeStore('binding a callback as ServiceStack does', () => {
     const deepSigned = `data=%7B%22number%22%3A%22d1%22%2C%22status%22%3A%22Paid%22%2C%22x%22%3A${'%5B'.repeat(9000)}${'%5D'.repeat(9000)}%7D&credentials=%7B%22hash%22%3A%22ab%22%7D`;
     expect((await post(`${ROUTE}?${query}`, deepSigned, 'application/x-www-form-urlencoded')).status).toBe(401);
   });
+
+  it('ignores query parameters it does not know, and lets the route suffix win over ?format=', async () => {
+    const callback = aCallback({ merchant, number: 'b15' });
+    const path = callback.path.replace('ipncallback?', 'ipncallback.csv?') + '&format=xml&source=qvickly';
+    const answer = await context.service.send(path, callback.init);
+    expect([answer.status, answer.text]).toEqual([200, 'Message,Success\r\nPayment b15 is now Paid,True\r\n']);
+  });
 });
