@@ -82,36 +82,42 @@ export function createApp(deps: AppDependencies): express.Express {
   app.set('query parser', false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const url = new URL(req.originalUrl, 'http://localhost');
-    const route = matchRoute(url.pathname);
-    const formatParam = [...url.searchParams].find(([key]) => key.toLowerCase() === 'format')?.[1];
+    // Routed on the path exactly as sent: no dot-segment or backslash normalisation.
+    const [pathname = '/', rawQuery = ''] = req.originalUrl.split(/\?(.*)/s);
+    const params = new URLSearchParams(rawQuery);
+    const route = matchRoute(pathname);
+    const formatParam = [...params].find(([key]) => key.toLowerCase() === 'format')?.[1];
     const exchange: Exchange = {
       route,
       format: negotiateFormat({ suffix: route.suffix, formatParam, accept: req.headers.accept }),
       receivedAt: clock(),
       startedAt: process.hrtime.bigint(),
-      rawQuery: url.search.slice(1),
-      query: new Map(),
+      rawQuery,
+      query: fieldsOfParams(params),
       contentType: req.headers['content-type'],
       remoteAddress: req.socket.remoteAddress,
     };
     res.locals.exchange = exchange;
     res.on('finish', () => finished(req, res, exchange));
-    if (route.unknownSuffix) return next(problems.notFound(req.method, url.pathname));
-    exchange.query = fieldsOfParams(url.searchParams);
-    next();
+    next(route.unknownSuffix ? problems.notFound(req.method, pathname) : undefined);
   });
 
-  app.post(CALLBACK_ROUTE, (req: Request, res: Response, next: NextFunction) => {
-    exchangeOf(res).mediaType = acceptedMediaType(req.headers['content-type']);
-    next();
-  });
-  app.post(CALLBACK_ROUTE, express.raw({ type: () => true, limit: deps.bodyLimitBytes, inflate: false }));
-  app.post(CALLBACK_ROUTE, (req: Request, res: Response, next: NextFunction) => {
+  // Only a POST to the callback route has its body read: checked, read (bounded), decoded.
+  const readRaw = express.raw({ type: () => true, limit: deps.bodyLimitBytes, inflate: false });
+  app.use((req: Request, res: Response, next: NextFunction) => {
     const exchange = exchangeOf(res);
-    exchange.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    exchange.body = parseCallbackBody(exchange.rawBody, exchange.mediaType);
-    next();
+    if (req.method !== 'POST' || !exchange.route.isCallbackRoute) return next();
+    exchange.mediaType = acceptedMediaType(req.headers['content-type']);
+    readRaw(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      exchange.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      try {
+        exchange.body = parseCallbackBody(exchange.rawBody, exchange.mediaType);
+      } catch (problem) {
+        return next(problem);
+      }
+      next();
+    });
   });
 
   app.use(async (req: Request, res: Response) => {

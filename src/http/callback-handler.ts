@@ -43,10 +43,18 @@ export function callbackHandlers(contract: Contract, store: PaymentStore) {
     return refuse(exchange, [...errors, ...more], bound.ok ? NO_CLAIMS : bound.claims);
   }
 
+  /** The router matches templates loosely (`ipncallback_json` fits `ipncallback.{format}`). */
+  const onCallbackRouteOnly =
+    (handler: (context: Context, exchange: Exchange) => Promise<Answer>) =>
+    (context: Context, exchange: Exchange, req: { method: string; originalUrl: string }): Promise<Answer> => {
+      if (!exchange.route.isCallbackRoute) throw problems.notFound(req.method, req.originalUrl.split('?')[0] ?? '');
+      return handler(context, exchange);
+    };
+
   return {
-    QvicklyCheckoutIpnCallBack: receive,
-    QvicklyCheckoutIpnCallBackWithFormat: receive,
-    validationFail,
+    QvicklyCheckoutIpnCallBack: onCallbackRouteOnly(receive),
+    QvicklyCheckoutIpnCallBackWithFormat: onCallbackRouteOnly(receive),
+    validationFail: onCallbackRouteOnly(validationFail),
   };
 }
 
