@@ -51,32 +51,42 @@ export function bindCallback(contract: Contract, sources: CallbackSources): Bind
   const properties = (contract.requestDtoSchema.properties ?? {}) as Record<string, SchemaObject>;
   const dto: Record<string, unknown> = {};
   const chosen = new Map<string, Field>();
+  const repeated: ResponseError[] = [];
   for (const [name, schema] of Object.entries(properties)) {
     const key = name.toLowerCase();
-    const field = sources.form.get(key) ?? sources.query.get(key) ?? sources.json.get(key);
-    if (!field) continue;
-    chosen.set(name, field);
-    dto[name] = field.isText ? fromText(schema, field.text) : field.value;
+    for (const source of [sources.json, sources.query, sources.form]) {
+      const field = source.get(key);
+      if (!field) continue;
+      chosen.set(name, field);
+      dto[name] = field.isText ? fromText(schema, field.text) : field.value;
+      if (field.repeated) {
+        const message = `'${field.sentKey}' is given more than once`;
+        repeated.push({ ErrorCode: 'SerializationException', FieldName: field.sentKey, Message: message });
+      }
+    }
   }
 
-  if (!contract.validateRequestDto(dto)) {
+  const valid = contract.validateRequestDto(dto);
+  if (!valid || repeated.length > 0) {
     const nameOf = (segments: string[]): string => {
       const [first = '', ...rest] = segments;
       return [chosen.get(first)?.sentKey ?? first, ...rest].join('.');
     };
-    return { ok: false, errors: toResponseErrors(contract.validateRequestDto.errors ?? [], dto, nameOf), claims: claimsOf(dto) };
+    const invalid = toResponseErrors(contract.validateRequestDto.errors ?? [], dto, nameOf);
+    const errors = [...repeated, ...invalid.filter((error) => !repeated.some((known) => known.FieldName === error.FieldName))];
+    return { ok: false, errors, claims: claimsOf(dto) };
   }
 
-  const valid = dto as RequestDto;
+  const bound = dto as RequestDto;
   return {
     ok: true,
     callback: {
-      companyId: valid.CompanyId.toLowerCase(),
-      bookingId: valid.BookingId,
-      articleTypeId: valid.ArticleTypeId,
-      data: valid.Data,
+      companyId: bound.CompanyId.toLowerCase(),
+      bookingId: bound.BookingId,
+      articleTypeId: bound.ArticleTypeId,
+      data: bound.Data,
       dataText: chosen.get('Data')?.text ?? '',
-      hash: valid.credentials?.hash,
+      hash: bound.credentials?.hash,
     },
   };
 }

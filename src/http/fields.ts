@@ -1,5 +1,4 @@
 import type { Node } from 'jsonc-parser';
-import { problems } from './errors';
 
 /** One named value of a request, remembered the way it was sent. */
 export interface Field {
@@ -9,24 +8,22 @@ export interface Field {
   /** The exact text of the value: the JSON span, or the decoded query/form value. */
   text: string;
   isText: boolean;
+  /** The name came more than once in this place (another casing, or a JSON member twice). */
+  repeated?: boolean;
 }
 
 /** A request's fields from one place (body, query or form), looked up case-insensitively. */
 export type FieldSource = Map<string, Field>;
 
-/** A name given twice in one place, under the same or another casing, is refused. */
+/**
+ * The first of a name given twice is kept and marked: binding refuses a repeated field, so the
+ * text a signature covers and the value that is bound can never be two different members.
+ */
 function add(source: FieldSource, field: Field): void {
   const key = field.sentKey.toLowerCase();
-  if (source.has(key)) {
-    throw problems.invalidRequest([
-      {
-        ErrorCode: 'SerializationException',
-        FieldName: field.sentKey,
-        Message: `'${field.sentKey}' is given more than once`,
-      },
-    ]);
-  }
-  source.set(key, field);
+  const known = source.get(key);
+  if (known) known.repeated = true;
+  else source.set(key, field);
 }
 
 /** The top-level members of a JSON object, with the exact text of each value. */
@@ -47,8 +44,8 @@ export function fieldsOfJsonObject(root: Node, parsed: Record<string, unknown>, 
 }
 
 /**
- * Query or form fields. As in ServiceStack, empty values are skipped; a name repeated with the
- * same spelling is joined with ',' and one repeated under another casing is refused.
+ * Query or form fields. As in ServiceStack, empty values are skipped and a name repeated with
+ * the same spelling is joined with ','; one repeated under another casing is marked.
  */
 export function fieldsOfParams(params: URLSearchParams): FieldSource {
   const joined = new Map<string, string[]>();

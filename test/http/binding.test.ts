@@ -70,12 +70,14 @@ describeStore('binding a callback as ServiceStack does', () => {
     const answer = await post(`${ROUTE}?${query}`, twice, 'application/json');
     expect([answer.status, answer.text]).toEqual([
       400,
-      '{"ResponseStatus":{"ErrorCode":"SerializationException","Message":"Unable to bind to request \'QvicklyCheckoutIpnCallBack\'","Errors":[{"ErrorCode":"SerializationException","FieldName":"Data","Message":"\'Data\' is given more than once"}]}}',
+      '{"ResponseStatus":{"ErrorCode":"SerializationException","Message":"Unable to bind to request \'QvicklyCheckoutIpnCallBack\'","Errors":[{"ErrorCode":"SerializationException","FieldName":"data","Message":"\'data\' is given more than once"}]}}',
     ]);
+    const [stored] = await context.store.listCallbacks({ companyId: merchant.companyId, outcome: 'invalid' });
+    expect(stored).toMatchObject({ number: 'b10', reason: "'data' is given more than once" });
     const queryTwice = await post(`${ROUTE}?${query}&bookingid=C`, signed.jsonBody, 'application/json');
     expect(queryTwice.status).toBe(400);
     expect(JSON.parse(queryTwice.text).ResponseStatus.Errors).toEqual([
-      { ErrorCode: 'SerializationException', FieldName: 'bookingid', Message: "'bookingid' is given more than once" },
+      { ErrorCode: 'SerializationException', FieldName: 'BookingId', Message: "'BookingId' is given more than once" },
     ]);
     expect(await context.store.findPayment(merchant.companyId, 'b10')).toBeUndefined();
   });
