@@ -127,29 +127,30 @@ export class PostgresStore implements PaymentStore {
 
   private transactionApi(client: pg.PoolClient): CallbackTransaction {
     const placeholders = CALLBACK_COLUMNS.map((_, index) => `$${index + 1}`).join(', ');
+    const q = <R extends pg.QueryResultRow>(text: string, values: unknown[]) => client.query<R>(text, storable(values));
     return {
       findSecret: async (companyId) => {
-        const { rows } = await client.query<{ secret: string }>('SELECT secret FROM companies WHERE company_id = $1', [
+        const { rows } = await q<{ secret: string }>('SELECT secret FROM companies WHERE company_id = $1', [
           companyId,
         ]);
         return rows[0]?.secret;
       },
       lockPayment: async (companyId, number) => {
-        const { rows } = await client.query('SELECT * FROM payments WHERE company_id = $1 AND number = $2 FOR UPDATE', [
+        const { rows } = await q('SELECT * FROM payments WHERE company_id = $1 AND number = $2 FOR UPDATE', [
           companyId,
           number,
         ]);
         return rows[0] ? toPayment(rows[0]) : undefined;
       },
       claimFingerprint: async (companyId, fingerprint) => {
-        const { rowCount } = await client.query(
+        const { rowCount } = await q(
           'INSERT INTO callback_fingerprints (company_id, fingerprint) VALUES ($1, $2) ON CONFLICT DO NOTHING',
           [companyId, fingerprint],
         );
         return rowCount === 1;
       },
       recordCallback: async (entry: InboxEntry) => {
-        const { rows } = await client.query<{ callback_id: number }>(
+        const { rows } = await q<{ callback_id: number }>(
           `INSERT INTO callbacks (${CALLBACK_COLUMNS.join(', ')}) VALUES (${placeholders}) RETURNING callback_id`,
           callbackValues(entry, entry.authentic),
         );
@@ -168,7 +169,7 @@ export class PostgresStore implements PaymentStore {
           payment.companyId,
           payment.number,
         ];
-        await client.query(
+        await q(
           isNew
             ? `INSERT INTO payments (booking_id, article_type_id, orderid, status, category, url, updated_at, created_at, company_id, number)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)`
@@ -178,7 +179,7 @@ export class PostgresStore implements PaymentStore {
         );
       },
       appendHistory: async (companyId, number, entry: HistoryEntry) => {
-        await client.query(
+        await q(
           `INSERT INTO payment_history (company_id, number, status, category, outcome, callback_id, received_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
           [companyId, number, entry.status, entry.category, entry.outcome, entry.callbackId, entry.receivedAt],
@@ -208,7 +209,7 @@ export class PostgresStore implements PaymentStore {
 
   private async query(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
     try {
-      return await this.pool.query(text, values);
+      return await this.pool.query(text, storable(values));
     } catch (error) {
       throw isDatabaseFailure(error) ? new StoreUnavailableError('PostgreSQL query failed', { cause: error }) : error;
     }
@@ -263,6 +264,15 @@ export class PostgresStore implements PaymentStore {
     const { rows } = await this.query('SELECT * FROM callbacks WHERE callback_id = $1', [callbackId]);
     return rows[0] ? toStoredCallback(rows[0]) : undefined;
   }
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, and refusing an authentic callback would only make
+ * Qvickly retry it for months: text columns get U+FFFD instead, the raw body (bytea) keeps
+ * the original bytes.
+ */
+function storable(values: unknown[]): unknown[] {
+  return values.map((value) => (typeof value === 'string' && value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value));
 }
 
 /** A failure of the database or the connection to it, as opposed to a bug in a query. */

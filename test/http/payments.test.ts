@@ -1,6 +1,6 @@
 import { aCallback, aMerchant, type Merchant } from '../support/callbacks';
 import { useServiceOnFreshStore } from '../support/suite';
-import { describeStore } from '../support/stores';
+import { describeStore, engine } from '../support/stores';
 
 describeStore('what a callback does to the stored payment', () => {
   const context = useServiceOnFreshStore();
@@ -141,5 +141,18 @@ describeStore('what a callback does to the stored payment', () => {
       remoteAddress: expect.stringMatching(/127\.0\.0\.1/),
     });
     expect(row?.body.toString('utf8')).toBe(callback.init.body);
+  });
+
+  it('stores an authentic callback whose data holds a NUL character instead of refusing it', async () => {
+    const merchant = await aMerchant(context.store);
+    const callback = aCallback({ merchant, data: { number: 'n\u0000ul', status: 'Paid', orderid: 'O\u0000', url: '' } });
+    const answer = await context.service.send(callback.path, callback.init);
+    expect(answer.status).toBe(200);
+    // PostgreSQL text cannot hold U+0000: it is kept as U+FFFD there; the raw body keeps the original.
+    const stored = engine === 'postgres' ? 'n\uFFFDul' : 'n\u0000ul';
+    expect(await context.store.findPayment(merchant.companyId, stored)).toMatchObject({ status: 'Paid' });
+    const [row] = await context.store.listCallbacks({ companyId: merchant.companyId });
+    expect(row?.body.toString('utf8')).toBe(callback.init.body);
+    expect((await context.service.send(callback.path, callback.init)).text).toContain('Callback already received');
   });
 });
