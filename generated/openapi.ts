@@ -441,7 +441,8 @@ export interface components {
          *     Qvickly uses for browser redirects). A body with no `Content-Type` is read as JSON, and a
          *     form body without `data` or `credentials` fields whose text starts with `{` is read as
          *     JSON too, as Billmate's own receivers do. Any other content type gets 415; a body over
-         *     the configured limit (64 KiB by default) gets 413.
+         *     the configured limit (64 KiB by default) gets 413. JSON nested deeper than 512 levels
+         *     (PHP's `json_decode` limit) gets 400.
          *
          *     `CompanyId`, `BookingId` and `ArticleTypeId` may also be given in the body; the query
          *     string overrides them and form fields override the query string.
