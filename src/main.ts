@@ -21,7 +21,6 @@ export async function startService(config: Config, logger: Logger = createLogger
   const contract = await loadContract();
   const app = createApp({ contract, store, metrics: new CallbackMetrics(), logger, bodyLimitBytes: config.bodyLimitBytes });
   const http = await listen(app, config.host, config.port, config);
-  logger.info({ url: http.url, store: store.engine }, 'qvickly-ipn listening');
   let stopping: Promise<void> | undefined;
   return {
     http,
@@ -54,6 +53,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
       );
     });
   }
+  // Announced only once a SIGTERM would be handled gracefully.
+  service.logger.info({ url: service.http.url, store: service.store.engine }, 'qvickly-ipn listening');
 }
 
 if (require.main === module) {
