@@ -9,7 +9,7 @@ import { phpJsonReencode } from '../ipn/php-json';
 import { serve } from '../main';
 import { openStore } from '../store/open';
 import type { PaymentStore } from '../store/types';
-import { printJson, printTable } from './output';
+import { printJson, printMissing, printTable } from './output';
 import { replayCallback } from './replay';
 
 let isCompanyId: ((value: unknown) => boolean) | undefined;
@@ -80,7 +80,7 @@ export function buildProgram(): Command {
     .action(async (options: { json?: boolean }) => {
       const companies = await withStore((store) => store.listCompanies());
       if (options.json) printJson(companies);
-      else printTable(companies as unknown as Array<Record<string, unknown>>, 'No companies configured.');
+      else printTable(companies, 'No companies configured.');
     });
 
   const payment = program.command('payment').description('inspect payments');
@@ -92,16 +92,12 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (companyId: string, number: string, options: { json?: boolean }) => {
       const found = await withStore((store) => store.findPayment(companyId, number));
-      if (!found) {
-        console.error(`No payment ${number} for company ${companyId}`);
-        process.exitCode = 1;
-        return;
-      }
+      if (!found) return printMissing(`No payment ${number} for company ${companyId}`);
       if (options.json) return printJson(found);
       const { history, ...state } = found;
       printTable([state], '');
       console.log('');
-      printTable(history as unknown as Array<Record<string, unknown>>, 'No history.');
+      printTable(history, 'No history.');
     });
   payment
     .command('list')
@@ -112,7 +108,7 @@ export function buildProgram(): Command {
     .action(async (options: { company: string; booking?: string; json?: boolean }) => {
       const payments = await withStore((store) => store.listPayments(options.company, options.booking));
       if (options.json) printJson(payments);
-      else printTable(payments as unknown as Array<Record<string, unknown>>, 'No payments.');
+      else printTable(payments, 'No payments.');
     });
 
   const inbox = program.command('inbox').description('callbacks as received');
@@ -151,11 +147,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (callbackId: number, options: { json?: boolean }) => {
       const found = await withStore((store) => store.findCallback(callbackId));
-      if (!found) {
-        console.error(`No callback ${callbackId} in the inbox`);
-        process.exitCode = 1;
-        return;
-      }
+      if (!found) return printMissing(`No callback ${callbackId} in the inbox`);
       const shown = { ...found, body: found.body.toString('utf8') };
       if (options.json) return printJson(shown);
       for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(14)} ${value ?? '-'}`);
@@ -167,11 +159,7 @@ export function buildProgram(): Command {
     .action(async (callbackId: number) => {
       const contract = await loadContract();
       const replay = await withStore((store) => replayCallback(contract, store, callbackId));
-      if (!replay.ok) {
-        console.error(replay.problem);
-        process.exitCode = 1;
-        return;
-      }
+      if (!replay.ok) return printMissing(replay.problem);
       const { result } = replay;
       console.log(`Callback ${callbackId} replayed as ${result.callbackId}: ${result.outcome} - ${describeOutcome(result)}`);
       if (result.outcome === 'unauthenticated' || result.outcome === 'booking_mismatch') process.exitCode = 1;
