@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { projectRoot } from '../../src/paths';
+
+const bench = path.join(projectRoot, 'dist', 'scripts', 'bench.js');
+
+interface BenchRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built benchmark to completion (it bounds itself; the timer is a backstop). */
+function runBench(args: string[], timeoutMs: number): Promise<BenchRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bench, ...args], { cwd: projectRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGINT');
+      reject(new Error(`the benchmark did not finish in ${timeoutMs} ms:\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+interface TargetFigures {
+  requests: number;
+  requestsPerSecond: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  peakRssMiB: number;
+  durability?: { journalMode: string; synchronous: number };
+  stored?: { payments: number; callbacks: number; outcomes: Record<string, number> };
+  prefill?: { payments: number };
+}
+
+// Runs the whole benchmark CI-sized: it must finish, report on all four targets and see only
+// 2xx answers for valid signed traffic. Speed is not asserted: CI machines differ too much.
+describe('npm run bench -- --smoke', () => {
+  let run: BenchRun;
+  let report: {
+    kind: string;
+    results: Record<string, TargetFigures>;
+    ratios: Record<string, number>;
+    checks: Array<{ name: string; pass: boolean }>;
+  };
+
+  beforeAll(async () => {
+    run = await runBench(['--smoke', '--prefill', '20000'], 150_000);
+    const lines = run.stdout.trimEnd().split('\n');
+    report = JSON.parse(lines[lines.length - 1] ?? '');
+  }, 160_000);
+
+  it('completes and ends its output with the JSON report', () => {
+    expect(run.code).toBe(0);
+    expect(report.kind).toBe('qvickly-ipn-bench');
+    expect(Object.keys(report.results)).toEqual(['bareExpress', 'frameworkCeiling', 'fullService', 'fullServicePrefilled']);
+    expect(Object.keys(report.ratios)).toEqual(['fullVsCeiling', 'fullVsBareExpress', 'prefilledVsEmpty']);
+    expect(report.checks.map((check) => typeof check.pass)).toEqual(Array(report.checks.length).fill('boolean'));
+  });
+
+  it('gets only 2xx answers, without errors or timeouts, from every target', () => {
+    for (const [target, figures] of Object.entries(report.results)) {
+      expect({ target, requests: figures.requests > 0, non2xx: figures.non2xx, errors: figures.errors, timeouts: figures.timeouts }).toEqual({
+        target,
+        requests: true,
+        non2xx: 0,
+        errors: 0,
+        timeouts: 0,
+      });
+    }
+  });
+
+  it('measures the service on a durable store and stores the traffic as new payments and duplicates only', () => {
+    for (const name of ['fullService', 'fullServicePrefilled']) {
+      const figures = report.results[name];
+      expect(figures?.durability).toEqual({ journalMode: 'wal', synchronous: 2, fileJournalMode: 'wal' });
+      expect(Object.keys(figures?.stored?.outcomes ?? {}).sort()).toEqual(['applied', 'duplicate']);
+    }
+    const prefilled = report.results.fullServicePrefilled;
+    expect(prefilled?.prefill?.payments).toBe(20_000);
+    expect(prefilled?.stored?.payments).toBeGreaterThan(20_000);
+  });
+});
