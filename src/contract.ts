@@ -52,6 +52,10 @@ export async function loadContract(): Promise<Contract> {
     customizeAjv: (ajv) => withFormats(ajv),
   });
   await api.init();
+  // openapi-backend 5.20 rebuilds its list of operations (lodash chains over the whole document)
+  // on every lookup, several times per request. The document never changes after init.
+  const operations = api.router.getOperations();
+  api.router.getOperations = () => operations;
   const document = api.document as OpenAPIV3.Document;
   const requestDtoSchema = document.components?.schemas?.QvicklyCheckoutIpnCallBack as SchemaObject;
   // OpenAPI's `example` is not a JSON Schema keyword; everything else is compiled strictly.
