@@ -37,8 +37,8 @@ const PRUNE_EVERY = 100;
 /**
  * The embedded store. WAL with synchronous=FULL on every open, so a COMMIT has reached the
  * disk when it returns. Transactions that arrive while one is being committed are written
- * together in the next commit (group commit), each in its own savepoint, and each caller is
- * answered only after that commit.
+ * together in the next commit (group commit), and each caller is answered only after that
+ * commit.
  */
 export class SqliteStore implements PaymentStore {
   readonly engine = 'sqlite' as const;
@@ -108,50 +108,58 @@ export class SqliteStore implements PaymentStore {
     });
   }
 
+  /**
+   * One group commit. Every queued transaction runs in one SQLite transaction and is answered
+   * after its COMMIT. If one of them fails, the whole batch is rolled back and each is run again
+   * in a transaction of its own, so one failure costs only its own caller (rare, and cheaper
+   * than a savepoint around every callback on the common path).
+   */
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
-    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      const values = await this.commit(batch);
+      batch.forEach((item, index) => item.resolve(values[index]));
     } catch (error) {
-      this.settleAll(batch, new StoreUnavailableError('the store cannot start a write', { cause: error }));
-      return this.afterFlush();
-    }
-    try {
-      for (const item of batch) {
-        this.db.exec('SAVEPOINT callback');
-        try {
-          // The transaction API only returns settled promises, so this batch runs without yielding to I/O.
-          const value = await item.work(this.tx);
-          this.db.exec('RELEASE callback');
-          results.push({ ok: true, value });
-        } catch (error) {
-          this.db.exec('ROLLBACK TO callback');
-          this.db.exec('RELEASE callback');
-          results.push({ ok: false, error: isSqliteError(error) ? new StoreUnavailableError('write failed', { cause: error }) : error });
+      if (error instanceof WorkFailed && batch.length > 1) {
+        for (const item of batch) {
+          await this.commit([item]).then(
+            ([value]) => item.resolve(value),
+            (failure: unknown) => item.reject(failure instanceof WorkFailed ? failure.cause : failure),
+          );
         }
+      } else {
+        for (const item of batch) item.reject(error instanceof WorkFailed ? error.cause : error);
       }
-      this.db.exec('COMMIT');
-    } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      this.settleAll(batch, new StoreUnavailableError('the store could not commit', { cause: error }));
-      return this.afterFlush();
     }
-    batch.forEach((item, index) => {
-      const result = results[index];
-      if (result?.ok) item.resolve(result.value);
-      else item.reject(result?.error);
-    });
-    this.afterFlush();
-  }
-
-  private settleAll(batch: Pending[], error: Error): void {
-    for (const item of batch) item.reject(error);
-  }
-
-  private afterFlush(): void {
     if (this.queue.length > 0) setImmediate(() => void this.flush());
     else this.flushScheduled = false;
+  }
+
+  /** Runs work items in one transaction; resolves once the COMMIT has reached the disk. */
+  private async commit(batch: Pending[]): Promise<unknown[]> {
+    const { begin, commit, rollback } = this.statements;
+    try {
+      begin.run();
+    } catch (error) {
+      throw new StoreUnavailableError('the store cannot start a write', { cause: error });
+    }
+    const values: unknown[] = [];
+    try {
+      for (const item of batch) {
+        try {
+          // The transaction API only returns settled promises: the batch runs without yielding to I/O.
+          values.push(await item.work(this.tx));
+        } catch (error) {
+          throw new WorkFailed(isSqliteError(error) ? new StoreUnavailableError('write failed', { cause: error }) : error);
+        }
+      }
+      commit.run();
+      return values;
+    } catch (error) {
+      if (this.db.inTransaction) rollback.run();
+      if (error instanceof WorkFailed) throw error;
+      throw new StoreUnavailableError('the store could not commit', { cause: error });
+    }
   }
 
   private transactionApi(): CallbackTransaction {
@@ -239,6 +247,9 @@ export class SqliteStore implements PaymentStore {
 function prepareStatements(db: Database.Database) {
   const placeholders = CALLBACK_COLUMNS.map(() => '?').join(', ');
   return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
     findSecret: db.prepare('SELECT secret FROM companies WHERE company_id = ?'),
     findPayment: db.prepare('SELECT * FROM payments WHERE company_id = ? AND number = ?'),
     claimFingerprint: db.prepare(
@@ -280,6 +291,13 @@ function prepareStatements(db: Database.Database) {
     ),
     listCompanies: db.prepare('SELECT company_id, merchant_id, updated_at FROM companies ORDER BY company_id'),
   };
+}
+
+/** A work item failed (not the transaction around it): its batch is worth retrying one by one. */
+class WorkFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a transaction in the batch failed');
+  }
 }
 
 function isSqliteError(error: unknown): boolean {

@@ -100,6 +100,22 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
     expect(await store.inTransaction((tx) => tx.claimFingerprint(COMPANY, 'f-1'))).toBe(true);
   });
 
+  it('lets one failing transaction among concurrent ones fail alone', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, index) =>
+        store.inTransaction(async (tx) => {
+          const id = await tx.recordCallback(anEntry({ number: `c-${index}` }));
+          if (index === 4) throw new Error('this one breaks');
+          return id;
+        }),
+      ),
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(outcomes.map((_, index) => (index === 4 ? 'rejected' : 'fulfilled')));
+    expect((outcomes[4] as PromiseRejectedResult).reason).toEqual(new Error('this one breaks'));
+    const numbers = (await store.listCallbacks({})).map((row) => row.number).sort();
+    expect(numbers).toEqual(['c-0', 'c-1', 'c-2', 'c-3', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9']);
+  });
+
   it('claims a fingerprint once per company, even when claims race', async () => {
     const claims = await Promise.all(Array.from({ length: 20 }, () => store.inTransaction((tx) => tx.claimFingerprint(COMPANY, 'same'))));
     expect(claims.filter(Boolean)).toHaveLength(1);
