@@ -75,7 +75,7 @@ export async function receiveCallback(
     const category = categorize(status);
     if (!category) return finish('unrecognised', true, { reason: `unknown status '${status}'` });
 
-    if (!(await tx.claimFingerprint(companyId, fingerprint(signature.signedText)))) {
+    if (!(await tx.claimFingerprint(companyId, number, fingerprint(signature.signedText)))) {
       return finish('duplicate', true, { previousStatus: payment?.status });
     }
 

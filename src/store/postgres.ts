@@ -142,10 +142,10 @@ export class PostgresStore implements PaymentStore {
         ]);
         return rows[0] ? toPayment(rows[0]) : undefined;
       },
-      claimFingerprint: async (companyId, fingerprint) => {
+      claimFingerprint: async (companyId, number, fingerprint) => {
         const { rowCount } = await q(
-          'INSERT INTO callback_fingerprints (company_id, fingerprint) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-          [companyId, fingerprint],
+          'INSERT INTO callback_fingerprints (company_id, number, fingerprint) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+          [companyId, number, fingerprint],
         );
         return rowCount === 1;
       },

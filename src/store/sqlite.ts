@@ -170,7 +170,8 @@ export class SqliteStore implements PaymentStore {
         const row = s.findPayment.get(companyId, number) as Record<string, unknown> | undefined;
         return row ? toPayment(row) : undefined;
       },
-      claimFingerprint: async (companyId, fingerprint) => s.claimFingerprint.run(companyId, fingerprint).changes === 1,
+      claimFingerprint: async (companyId, number, fingerprint) =>
+        s.claimFingerprint.run(companyId, number, fingerprint).changes === 1,
       recordCallback: async (entry: InboxEntry) => {
         const id = Number(s.insertCallback.run(...callbackValues(entry, entry.authentic ? 1 : 0)).lastInsertRowid);
         if (!entry.authentic) this.pruneRejected();
@@ -253,7 +254,7 @@ function prepareStatements(db: Database.Database) {
     findSecret: db.prepare('SELECT secret FROM companies WHERE company_id = ?'),
     findPayment: db.prepare('SELECT * FROM payments WHERE company_id = ? AND number = ?'),
     claimFingerprint: db.prepare(
-      'INSERT INTO callback_fingerprints (company_id, fingerprint) VALUES (?, ?) ON CONFLICT DO NOTHING',
+      'INSERT INTO callback_fingerprints (company_id, number, fingerprint) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     insertCallback: db.prepare(`INSERT INTO callbacks (${CALLBACK_COLUMNS.join(', ')}) VALUES (${placeholders})`),
     insertPayment: db.prepare(

@@ -72,8 +72,11 @@ export interface CallbackTransaction {
   findSecret(companyId: string): Promise<string | undefined>;
   /** Reads the payment and holds it against concurrent writers until the transaction ends. */
   lockPayment(companyId: string, number: string): Promise<Payment | undefined>;
-  /** True the first time this signed data is seen for the company; false on every repeat. */
-  claimFingerprint(companyId: string, fingerprint: string): Promise<boolean>;
+  /**
+   * True the first time this signed data (of this payment) is seen for the company; false on
+   * every repeat. Keyed by payment first, so that new entries land next to each other.
+   */
+  claimFingerprint(companyId: string, number: string, fingerprint: string): Promise<boolean>;
   recordCallback(entry: InboxEntry): Promise<number>;
   /** Creates the payment (isNew) or updates it. */
   savePayment(payment: Payment, isNew: boolean): Promise<void>;

@@ -92,12 +92,12 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
     await expect(
       store.inTransaction(async (tx) => {
         await tx.recordCallback(anEntry());
-        await tx.claimFingerprint(COMPANY, 'f-1');
+        await tx.claimFingerprint(COMPANY, '1001', 'f-1');
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
     expect(await store.listCallbacks({})).toEqual([]);
-    expect(await store.inTransaction((tx) => tx.claimFingerprint(COMPANY, 'f-1'))).toBe(true);
+    expect(await store.inTransaction((tx) => tx.claimFingerprint(COMPANY, '1001', 'f-1'))).toBe(true);
   });
 
   it('lets one failing transaction among concurrent ones fail alone', async () => {
@@ -117,9 +117,10 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
   });
 
   it('claims a fingerprint once per company, even when claims race', async () => {
-    const claims = await Promise.all(Array.from({ length: 20 }, () => store.inTransaction((tx) => tx.claimFingerprint(COMPANY, 'same'))));
+    const claims = await Promise.all(Array.from({ length: 20 }, () => store.inTransaction((tx) => tx.claimFingerprint(COMPANY, '1001', 'same'))));
     expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await store.inTransaction((tx) => tx.claimFingerprint('another-company', 'same'))).toBe(true);
+    expect(await store.inTransaction((tx) => tx.claimFingerprint('another-company', '1001', 'same'))).toBe(true);
+    expect(await store.inTransaction((tx) => tx.claimFingerprint(COMPANY, '1002', 'same'))).toBe(true);
   });
 
   it('serialises two transactions creating the same payment: the second sees the first', async () => {

@@ -42,7 +42,6 @@ CREATE TABLE payments (
   updated_at      TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (company_id, number)
 );
-CREATE INDEX payments_by_booking ON payments (company_id, booking_id);
 
 CREATE TABLE payment_history (
   history_id  BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -57,9 +56,11 @@ CREATE TABLE payment_history (
 );
 CREATE INDEX payment_history_by_payment ON payment_history (company_id, number, history_id);
 
--- One row per distinct signed data per company: the store, not the process, decides what is a repeat.
+-- One row per distinct signed data per company: the store, not the process, decides what is a
+-- repeat. Keyed by payment first: a hash first would scatter every insert over the whole table.
 CREATE TABLE callback_fingerprints (
   company_id  TEXT NOT NULL,
+  number      TEXT NOT NULL,
   fingerprint TEXT NOT NULL,
-  PRIMARY KEY (company_id, fingerprint)
+  PRIMARY KEY (company_id, number, fingerprint)
 );
