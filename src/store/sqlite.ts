@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadMigrations } from './migrations';
+import { Checkpointer } from './sqlite-checkpointer';
 import { CALLBACK_COLUMNS, callbackValues, toHistoryEntry, toPayment, toStoredCallback } from './rows';
 import {
   StoreUnavailableError,
@@ -50,6 +51,7 @@ export class SqliteStore implements PaymentStore {
   private readonly maxBatch: number;
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly tx: CallbackTransaction;
+  private readonly checkpointer: Checkpointer | undefined;
 
   constructor(options: SqliteOptions) {
     if (options.file !== ':memory:') mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
@@ -63,13 +65,22 @@ export class SqliteStore implements PaymentStore {
     this.migrateNow();
     this.statements = prepareStatements(this.db);
     this.tx = this.transactionApi();
+    if (options.file !== ':memory:') {
+      // Checkpoints move to their own thread; should it ever stop, SQLite takes them back.
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      this.checkpointer = new Checkpointer(path.resolve(options.file), () => {
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      });
+    }
   }
 
   /** The pragmas that carry the durability guarantee, as SQLite reports them. */
-  durability(): { journalMode: string; synchronous: number } {
+  durability(): { journalMode: string; synchronous: number; walAutocheckpoint: number } {
     return {
       journalMode: String(this.db.pragma('journal_mode', { simple: true })),
       synchronous: Number(this.db.pragma('synchronous', { simple: true })),
+      walAutocheckpoint: Number(this.db.pragma('wal_autocheckpoint', { simple: true })),
     };
   }
 
@@ -200,6 +211,7 @@ export class SqliteStore implements PaymentStore {
 
   async close(): Promise<void> {
     while (this.flushScheduled) await new Promise((resolve) => setImmediate(resolve));
+    await this.checkpointer?.stop();
     this.db.close();
   }
 

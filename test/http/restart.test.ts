@@ -31,7 +31,7 @@ describeStore('a restart', () => {
         ]);
         if (store instanceof SqliteStore) {
           // Re-opening an existing WAL database must not fall back to synchronous=NORMAL.
-          expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 2 });
+          expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 2, walAutocheckpoint: 0 });
         }
       } finally {
         await service.stop();
