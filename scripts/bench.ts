@@ -9,6 +9,7 @@
  *   npm run bench                       10 s per target, 50 connections, 1,000,000 prefilled
  *   npm run bench -- --smoke            2 s per target, 20,000 prefilled (CI)
  */
+import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,14 @@ import { inspectStore, prepareStore } from './bench/store';
 import { aBenchCompany, generateTraffic, type Traffic } from './bench/traffic';
 
 const SERVICE_CLI = path.join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+
+/** The node flags `npm start` runs the service with, so the benchmark measures what runs. */
+function startScriptNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = manifest.scripts.start.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`npm start does not run node: ${manifest.scripts.start}`);
+  return words.slice(1).filter((word) => word.startsWith('--'));
+}
 const ECHO_SERVER = path.join(__dirname, 'bench', 'servers', 'echo.js');
 const CEILING_SERVER = path.join(__dirname, 'bench', 'servers', 'ceiling.js');
 const FIRST_NUMBER = 200_000_000;
@@ -130,7 +139,7 @@ async function main(): Promise<void> {
   const startService = (file: string, log: string) => () =>
     startServer({
       name: 'full service',
-      args: [SERVICE_CLI, 'serve'],
+      args: [...startScriptNodeFlags(), SERVICE_CLI, 'serve'],
       env: {
         DATABASE_URL: `sqlite:${file}`,
         LOG_LEVEL: options.logLevel,

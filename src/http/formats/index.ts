@@ -1,8 +1,13 @@
-import { toCsv } from './csv';
 import { REQUEST_DTO_NAME, type AnswerBody, type ResponseFormat } from './dto';
 import { toServiceStackJson } from './json';
 import { toJsv } from './jsv';
-import { toXml } from './xml';
+
+// The XML and CSV writers pull in libraries (about 11 MB resident) that most deployments never
+// use: Qvickly takes the JSON default. They are loaded on the first answer that needs them.
+let xml: typeof import('./xml') | undefined;
+let csv: typeof import('./csv') | undefined;
+const toXml = (body: AnswerBody): string => (xml ??= require('./xml') as typeof import('./xml')).toXml(body);
+const toCsv = (body: AnswerBody): string => (csv ??= require('./csv') as typeof import('./csv')).toCsv(body);
 
 export interface SerializedAnswer {
   contentType: string;
