@@ -2,7 +2,7 @@ import { loadConfig, type Config } from './config';
 import { loadContract } from './contract';
 import { createApp } from './http/app';
 import { listen, type RunningServer } from './http/server';
-import { createLogger, type Logger } from './observability/logger';
+import { createLogger, flushLogs, type Logger } from './observability/logger';
 import { CallbackMetrics } from './observability/metrics';
 import { openStore } from './store/open';
 import type { PaymentStore } from './store/types';
@@ -45,10 +45,10 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     process.once(signal, () => {
       service.logger.info({ signal }, 'shutting down');
       service.stop().then(
-        () => process.exit(0),
+        () => flushLogs(service.logger).then(() => process.exit(0)),
         (error: unknown) => {
           service.logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
+          void flushLogs(service.logger).then(() => process.exit(1));
         },
       );
     });

