@@ -1,4 +1,9 @@
-import type { Node } from 'jsonc-parser';
+import * as jsonc from 'jsonc-parser';
+
+// jsonc-parser declares SyntaxKind as a const enum (which isolated modules cannot inline) and
+// exports the same values at run time.
+type TokenName = 'OpenBraceToken' | 'CloseBraceToken' | 'OpenBracketToken' | 'CloseBracketToken' | 'CommaToken' | 'StringLiteral' | 'EOF';
+const SyntaxKind = (jsonc as unknown as { SyntaxKind: Record<TokenName, number> }).SyntaxKind;
 
 /** One named value of a request, remembered the way it was sent. */
 export interface Field {
@@ -26,19 +31,29 @@ function add(source: FieldSource, field: Field): void {
   else source.set(key, field);
 }
 
-/** The top-level members of a JSON object, with the exact text of each value. */
-export function fieldsOfJsonObject(root: Node, parsed: Record<string, unknown>, text: string): FieldSource {
+/**
+ * The top-level members of a JSON object (text JSON.parse has already accepted), with the exact
+ * text of each value, found with jsonc-parser's token scanner: no tree is built for the nested
+ * values, which only the signature needs, as text.
+ */
+export function fieldsOfJsonObject(text: string, parsed: Record<string, unknown>): FieldSource {
   const source: FieldSource = new Map();
-  for (const property of root.children ?? []) {
-    const [keyNode, valueNode] = property.children ?? [];
-    if (!keyNode || !valueNode) continue;
-    const sentKey = String(keyNode.value);
-    add(source, {
-      sentKey,
-      value: parsed[sentKey],
-      text: text.slice(valueNode.offset, valueNode.offset + valueNode.length),
-      isText: false,
-    });
+  const scanner = jsonc.createScanner(text, true);
+  if ((scanner.scan() as number) !== SyntaxKind.OpenBraceToken) return source;
+  for (let token: number = scanner.scan(); token === SyntaxKind.StringLiteral; token = scanner.scan()) {
+    const sentKey = scanner.getTokenValue();
+    scanner.scan(); // the colon
+    scanner.scan();
+    const start = scanner.getTokenOffset();
+    for (let depth = 0; ; scanner.scan()) {
+      const kind: number = scanner.getToken();
+      if (kind === SyntaxKind.OpenBraceToken || kind === SyntaxKind.OpenBracketToken) depth += 1;
+      else if (kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) depth -= 1;
+      if (depth === 0 || kind === SyntaxKind.EOF) break;
+    }
+    const end = scanner.getTokenOffset() + scanner.getTokenLength();
+    add(source, { sentKey, value: parsed[sentKey], text: text.slice(start, end), isText: false });
+    if ((scanner.scan() as number) !== SyntaxKind.CommaToken) break;
   }
   return source;
 }

@@ -98,10 +98,8 @@ function parseJsonBody(text: string, mediaType: string): ParsedBody {
       `Type definitions should start with a '{', expecting serialized type '${REQUEST_DTO_NAME}', got string starting with: ${start}`,
     );
   }
-  const root = parseTree(text, [], { disallowComments: true, allowTrailingComma: false });
-  if (!root) throw problems.undeserializable(mediaType, describeJsonError(text));
   const object = parsed as Record<string, unknown>;
-  return { json: fieldsOfJsonObject(root, object, text), form: new Map(), envelope: object };
+  return { json: fieldsOfJsonObject(text, object), form: new Map(), envelope: object };
 }
 
 function describeJsonError(text: string): string {
