@@ -45,10 +45,6 @@ function matchRoute(pathname: string): RouteMatch {
   };
 }
 
-function exchangeOf(res: Response): Exchange {
-  return res.locals.exchange as Exchange;
-}
-
 /**
  * The HTTP transport: route and negotiate, read and decode the callback body, let the contract's
  * router validate and dispatch, and write every answer in the negotiated format.
@@ -81,47 +77,43 @@ export function createApp(deps: AppDependencies): express.Express {
   app.set('etag', false);
   app.set('query parser', false);
 
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  const readRaw = express.raw({ type: () => true, limit: deps.bodyLimitBytes, inflate: false });
+  const readBody = (req: Request, res: Response): Promise<void> =>
+    new Promise((resolve, reject) => readRaw(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+
+  /** Where the request goes and in which format it is answered, from its path alone. */
+  function locate(req: Request, res: Response): Exchange {
     // Routed on the path exactly as sent: no dot-segment or backslash normalisation.
     const [pathname = '/', rawQuery = ''] = req.originalUrl.split(/\?(.*)/s);
     const params = new URLSearchParams(rawQuery);
     const route = matchRoute(pathname);
-    const formatParam = [...params].find(([key]) => key.toLowerCase() === 'format')?.[1];
+    const query = fieldsOfParams(params);
     const exchange: Exchange = {
       route,
-      format: negotiateFormat({ suffix: route.suffix, formatParam, accept: req.headers.accept }),
+      format: negotiateFormat({ suffix: route.suffix, formatParam: query.get('format')?.text, accept: req.headers.accept }),
       receivedAt: clock(),
       startedAt: process.hrtime.bigint(),
       rawQuery,
-      query: fieldsOfParams(params),
+      query,
       contentType: req.headers['content-type'],
       remoteAddress: req.socket.remoteAddress,
     };
     res.locals.exchange = exchange;
     res.on('finish', () => finished(req, res, exchange));
-    next(route.unknownSuffix ? problems.notFound(req.method, pathname) : undefined);
-  });
+    if (route.unknownSuffix) throw problems.notFound(req.method, pathname);
+    return exchange;
+  }
 
-  // Only a POST to the callback route has its body read: checked, read (bounded), decoded.
-  const readRaw = express.raw({ type: () => true, limit: deps.bodyLimitBytes, inflate: false });
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const exchange = exchangeOf(res);
-    if (req.method !== 'POST' || !exchange.route.isCallbackRoute) return next();
-    exchange.mediaType = acceptedMediaType(req.headers['content-type']);
-    readRaw(req, res, (error?: unknown) => {
-      if (error) return next(error);
-      exchange.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      try {
-        exchange.body = parseCallbackBody(exchange.rawBody, exchange.mediaType);
-      } catch (problem) {
-        return next(problem);
-      }
-      next();
-    });
-  });
-
+  // One handler for every request: fewer router layers on the path every callback takes.
   app.use(async (req: Request, res: Response) => {
-    const exchange = exchangeOf(res);
+    const exchange = locate(req, res);
+    // Only a POST to the callback route has its body read: type checked first, size bounded.
+    if (req.method === 'POST' && exchange.route.isCallbackRoute) {
+      exchange.mediaType = acceptedMediaType(req.headers['content-type']);
+      await readBody(req, res);
+      exchange.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      exchange.body = parseCallbackBody(exchange.rawBody, exchange.mediaType);
+    }
     const answer = (await api.handleRequest(
       {
         method: req.method,
@@ -137,13 +129,13 @@ export function createApp(deps: AppDependencies): express.Express {
   });
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const exchange = exchangeOf(res);
+    const exchange = res.locals.exchange as Exchange | undefined;
     const problem = toProblem(error, deps.bodyLimitBytes);
     if (problem.status >= 500) {
-      logger.error({ err: error, method: req.method, path: exchange.route.apiPath }, 'callback not acknowledged');
+      logger.error({ err: error, method: req.method, path: exchange?.route.apiPath }, 'request not answered normally');
     }
     if (res.headersSent) return res.end();
-    writeAnswer(res, exchange.format, problemAnswer(problem));
+    writeAnswer(res, exchange?.format ?? 'json', problemAnswer(problem));
   });
 
   function finished(req: Request, res: Response, exchange: Exchange): void {
