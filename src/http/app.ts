@@ -99,7 +99,6 @@ export function createApp(deps: AppDependencies): express.Express {
       remoteAddress: req.socket.remoteAddress,
     };
     res.locals.exchange = exchange;
-    res.on('finish', () => finished(req, res, exchange));
     if (route.unknownSuffix) throw problems.notFound(req.method, pathname);
     return exchange;
   }
@@ -126,6 +125,7 @@ export function createApp(deps: AppDependencies): express.Express {
       req,
     )) as Answer;
     writeAnswer(res, exchange.format, answer);
+    answered(req, res, exchange);
   });
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -136,9 +136,11 @@ export function createApp(deps: AppDependencies): express.Express {
     }
     if (res.headersSent) return res.end();
     writeAnswer(res, exchange?.format ?? 'json', problemAnswer(problem));
+    if (exchange) answered(req, res, exchange);
   });
 
-  function finished(req: Request, res: Response, exchange: Exchange): void {
+  /** Metrics and the log line of a callback request, once its answer is written. */
+  function answered(req: Request, res: Response, exchange: Exchange): void {
     const seconds = Number(process.hrtime.bigint() - exchange.startedAt) / 1e9;
     if (!exchange.route.isCallbackRoute) return;
     metrics.requestFinished(res.statusCode, seconds);
