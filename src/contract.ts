@@ -17,6 +17,8 @@ export interface Contract {
   validateRequestDto: ValidateFunction;
   /** Every query parameter name the contract declares, by its lower-cased form. */
   queryParameterNames: ReadonlyMap<string, string>;
+  /** The path of the callback operation (QvicklyCheckoutIpnCallBack). */
+  callbackPath: string;
 }
 
 let contractText: string | undefined;
@@ -66,7 +68,14 @@ export async function loadContract(): Promise<Contract> {
     requestDtoSchema,
     validateRequestDto: ajv.compile(requestDtoSchema),
     queryParameterNames: queryParameterNamesOf(document),
+    callbackPath: operationPath(operations, 'QvicklyCheckoutIpnCallBack'),
   };
+}
+
+function operationPath(operations: Array<{ operationId?: string; path: string }>, operationId: string): string {
+  const found = operations.find((operation) => operation.operationId === operationId);
+  if (!found) throw new Error(`The contract has no operation ${operationId}`);
+  return found.path;
 }
 
 function queryParameterNamesOf(document: OpenAPIV3.Document): Map<string, string> {

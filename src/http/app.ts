@@ -22,26 +22,30 @@ export interface AppDependencies {
   clock?: () => Date;
 }
 
-const CALLBACK_PATH = '/payment/billmate/v1/ipncallback';
-// Case-insensitive, trailing slashes tolerated, an optional `.format` suffix (checked exactly later).
-const CALLBACK_ROUTE = /^\/payment\/billmate\/v1\/ipncallback(?:\.([^/]*))?\/*$/i;
-
-function matchRoute(pathname: string): RouteMatch {
-  const callback = CALLBACK_ROUTE.exec(pathname);
-  if (callback) {
-    const suffix = callback[1];
+/**
+ * Routes a path as ServiceStack would: the callback path case-insensitively, trailing slashes
+ * tolerated, with an optional `.format` suffix (matched exactly, so `.CSV` is no route).
+ */
+function routeMatcher(callbackPath: string): (pathname: string) => RouteMatch {
+  const escaped = callbackPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const callbackRoute = new RegExp(`^${escaped}(?:\\.([^/]*))?/*$`, 'i');
+  return (pathname) => {
+    const callback = callbackRoute.exec(pathname);
+    if (callback) {
+      const suffix = callback[1];
+      return {
+        apiPath: suffix === undefined ? callbackPath : `${callbackPath}.${suffix}`,
+        isCallbackRoute: true,
+        suffix,
+        unknownSuffix: suffix !== undefined && !RESPONSE_FORMATS.some((format) => format === suffix),
+      };
+    }
     return {
-      apiPath: suffix === undefined ? CALLBACK_PATH : `${CALLBACK_PATH}.${suffix}`,
-      isCallbackRoute: true,
-      suffix,
-      unknownSuffix: suffix !== undefined && !RESPONSE_FORMATS.some((format) => format === suffix),
+      apiPath: pathname.replace(/\/+$/, '').toLowerCase() || '/',
+      isCallbackRoute: false,
+      suffix: undefined,
+      unknownSuffix: false,
     };
-  }
-  return {
-    apiPath: pathname.replace(/\/+$/, '').toLowerCase() || '/',
-    isCallbackRoute: false,
-    suffix: undefined,
-    unknownSuffix: false,
   };
 }
 
@@ -53,6 +57,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const { contract, store, metrics, logger } = deps;
   const clock = deps.clock ?? (() => new Date());
   const api = contract.api;
+  const matchRoute = routeMatcher(contract.callbackPath);
   api.register({
     ...callbackHandlers(contract, store),
     ...operationsHandlers(store, metrics),
