@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import type { OpenAPIV3 } from 'openapi-types';
 import { serializeAnswer } from '../../src/http/formats';
+import { RESPONSE_FORMATS } from '../../src/http/formats/dto';
+import { contractPath } from '../../src/paths';
 import type { AnswerBody, ErrorResponse, IpnCallBackResponse, ResponseFormat } from '../../src/http/formats/dto';
 import { CALLBACK_RESPONSES, FORMAT_MEDIA_TYPES, responseExamples } from '../support/contract-examples';
 
@@ -87,5 +92,18 @@ describe('escaping in each format', () => {
     expect(serializeAnswer('json', empty).payload).toBe('{"Success":false}');
     expect(serializeAnswer('jsv', empty).payload).toBe('{Success:False}');
     expect(serializeAnswer('csv', empty).payload).toBe('Message,Success\r\n,False\r\n');
+  });
+});
+
+describe('the formats the code writes are the ones the contract names', () => {
+  it('matches the route suffix enum and the media types of every callback answer', () => {
+    const document = yaml.load(readFileSync(contractPath, 'utf8')) as OpenAPIV3.Document;
+    const suffixed = document.paths['/payment/billmate/v1/ipncallback.{format}']?.post;
+    const format = (suffixed?.parameters as OpenAPIV3.ParameterObject[]).find((parameter) => parameter.name === 'format');
+    expect((format?.schema as OpenAPIV3.SchemaObject).enum).toEqual([...RESPONSE_FORMATS]);
+    for (const response of CALLBACK_RESPONSES) {
+      const content = (document.components?.responses?.[response] as OpenAPIV3.ResponseObject).content ?? {};
+      expect(Object.keys(content)).toEqual(RESPONSE_FORMATS.map((name) => FORMAT_MEDIA_TYPES[name]));
+    }
   });
 });
