@@ -14,6 +14,8 @@
  * The seed fixes what is sent and when each round is killed; thread timing does the rest.
  * Prints the figures as text and as one JSON line; exits 1 on any violation, 2 if it could not run.
  */
+import { KNOWN_STATUSES } from '../src/ipn/status';
+import { seededRandom } from './support/random';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -71,26 +73,6 @@ function readOptions(argv: string[]): Options {
   };
 }
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const KNOWN_STATUSES = [
-  'WaitingForPurchase', 'WaitingForSwish', 'WaitingForBankIDIdentification', 'Pending', 'Manual',
-  'Created', 'Approved',
-  'Paid', 'Factoring', 'FactoringWithRegress', 'FactoringWithoutRegress', 'PartPayment', 'Handling', 'Service',
-  'Credited',
-  'Denied', 'Rejected', 'Failed',
-  'Cancelled', 'Canceled',
-];
 /** Other spellings of known statuses, and statuses the receiver does not know (answered 200 Success:false). */
 const ODD_STATUSES = ['paid', 'CANCELLED', 'pending', 'Sent', 'Unknown'];
 

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type autocannon from 'autocannon';
 import { signCallback } from '../../src/client/sign';
+import { seededRandom } from '../support/random';
 
 export const CALLBACK_PATH = '/payment/billmate/v1/ipncallback';
 
@@ -41,7 +42,7 @@ export interface Traffic {
  * sent earlier (Qvickly's retries), which the service must answer 200 `duplicate`.
  */
 export function generateTraffic(plan: TrafficPlan): Traffic {
-  const random = mulberry32(plan.seed);
+  const random = seededRandom(plan.seed);
   const byConnection: autocannon.Request[][] = [];
   let newPayments = 0;
   let duplicates = 0;
@@ -84,17 +85,5 @@ function aPaidCallback(company: BenchCompany, number: number, bookingId: string,
     path: `${CALLBACK_PATH}?${query.toString()}`,
     headers: { 'content-type': 'application/json' },
     body: signed.jsonBody,
-  };
-}
-
-/** A small seeded PRNG, so that every run (and every target) gets the same request mix. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

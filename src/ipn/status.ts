@@ -18,6 +18,9 @@ const STATUSES_BY_CATEGORY: Record<PaymentCategory, readonly string[]> = {
   cancelled: ['Cancelled', 'Canceled'],
 };
 
+/** Every status the receiver knows, as Qvickly spells them. */
+export const KNOWN_STATUSES: readonly string[] = Object.values(STATUSES_BY_CATEGORY).flat();
+
 const CATEGORY_OF_STATUS = new Map<string, PaymentCategory>(
   Object.entries(STATUSES_BY_CATEGORY).flatMap(([category, statuses]) =>
     statuses.map((status) => [status.toLowerCase(), category as PaymentCategory] as const),
