@@ -28,7 +28,6 @@ function depthOf(root: unknown): number {
   return deepest;
 }
 
-const EMPTY: ParsedBody = { json: new Map(), form: new Map(), envelope: {} };
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** JSON types, as ServiceStack registers them, plus structured `+json` types. */
@@ -55,7 +54,7 @@ export function acceptedMediaType(contentTypeHeader: string | undefined): string
  * Billmate's own receivers do.
  */
 export function parseCallbackBody(raw: Buffer, mediaType: string | undefined): ParsedBody {
-  if (raw.length === 0) return EMPTY;
+  if (raw.length === 0) return { json: new Map(), form: new Map(), envelope: {} };
   const label = mediaType ?? 'application/json';
   let text: string;
   try {

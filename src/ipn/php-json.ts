@@ -85,7 +85,7 @@ const SHORT_ESCAPES: Record<number, string> = {
   0x5c: '\\\\',
 };
 
-export function phpJsonString(value: string): string {
+function phpJsonString(value: string): string {
   let out = '"';
   for (let i = 0; i < value.length; i++) {
     const unit = value.charCodeAt(i);
@@ -115,7 +115,7 @@ function phpNumberLiteral(literal: string): string {
  * decimal point falls before the 4th leading zero or after the 17th digit, and no ".0" on
  * integral values in fixed form (that needs JSON_PRESERVE_ZERO_FRACTION).
  */
-export function phpFloat(value: number): string {
+function phpFloat(value: number): string {
   if (!Number.isFinite(value)) throw new RangeError('PHP json_encode cannot encode INF or NAN');
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   const sign = value < 0 ? '-' : '';

@@ -32,8 +32,3 @@ function hashMatches(received: Buffer, expectedHex: string): boolean {
   const expected = Buffer.from(expectedHex, 'utf8');
   return received.length === expected.length && timingSafeEqual(received, expected);
 }
-
-/** A short, non-reversible hint of a hash for logs: never the whole value. */
-export function hashHint(hash: string | undefined): string | undefined {
-  return hash ? `${hash.slice(0, 8)}…` : undefined;
-}
