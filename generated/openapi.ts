@@ -71,7 +71,9 @@ export interface paths {
         };
         /**
          * Whether the service can reach its store
-         * @description Answers 200 when the store answers a trivial query, 503 when it does not.
+         * @description Answers 200 when the store answers a trivial query and its last write committed; 503 when
+         *     it cannot be reached (`unreachable`) or its last write failed (`unwritable`, e.g. a full
+         *     disk), until a write commits again. With `OPS_PORT` set, served on that port only.
          */
         get: operations["getHealth"];
         put?: never;
@@ -93,7 +95,8 @@ export interface paths {
          * Prometheus metrics
          * @description Prometheus text exposition: `qvickly_ipn_callbacks_total{outcome}` (one series per
          *     outcome: applied, duplicate, stale, conflict, unrecognised, booking_mismatch,
-         *     unauthenticated, invalid), `qvickly_ipn_request_duration_seconds` (histogram of callback
+         *     unauthenticated, invalid, undeserializable, unsupported),
+         *     `qvickly_ipn_request_duration_seconds` (histogram of callback
          *     answer latency) and the process metrics of Node.js.
          */
         get: operations["getMetrics"];
@@ -276,7 +279,7 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "unavailable";
             /** @enum {string} */
-            store: "reachable" | "unreachable";
+            store: "reachable" | "unwritable" | "unreachable";
             /** @enum {string} */
             engine: "sqlite" | "postgres";
         };
@@ -301,7 +304,9 @@ export interface components {
             };
         };
         /**
-         * @description The request could not be bound or is invalid. `Errors` names each field as it was sent.
+         * @description The request could not be bound or is invalid; it is stored in the inbox as received
+         *     (outcome `invalid`, or `undeserializable` when the body cannot be read at all) before
+         *     this answer. `Errors` names each field as it was sent.
          *     A value that does not parse is a `SerializationException` ("Unable to bind to request");
          *     a missing required field alone is `NotEmpty`. Unlike the original service, an invalid
          *     value in a JSON body is refused here too instead of being silently dropped.
@@ -363,7 +368,10 @@ export interface components {
         };
         /**
          * @description The body's `Content-Type` is neither JSON (`application/json`, `text/json`,
-         *     `application/*+json`) nor `application/x-www-form-urlencoded`. Nothing is stored.
+         *     `application/*+json`, or `text/plain`, which is read as JSON) nor
+         *     `application/x-www-form-urlencoded`, or it has a `Content-Encoding`. The request is stored
+         *     in the inbox (outcome `unsupported`) before this answer, so an operator can see it and
+         *     replay it as another content type.
          */
         UnsupportedMediaType: {
             headers: {
@@ -440,9 +448,10 @@ export interface components {
          *     accepted as a form whose `data` and `credentials` fields are JSON strings (the shape
          *     Qvickly uses for browser redirects). A body with no `Content-Type` is read as JSON, and a
          *     form body without `data` or `credentials` fields whose text starts with `{` is read as
-         *     JSON too, as Billmate's own receivers do. Any other content type gets 415; a body over
-         *     the configured limit (64 KiB by default) gets 413. JSON nested deeper than 512 levels
-         *     (PHP's `json_decode` limit) gets 400.
+         *     JSON too, as Billmate's own receivers do; so is a body labelled `text/plain`, as Qvickly
+         *     does not document its `Content-Type`. Any other content type gets 415 (stored); a body
+         *     over the configured limit (64 KiB by default) gets 413. JSON nested deeper than 512
+         *     levels (PHP's `json_decode` limit) gets 400 (stored).
          *
          *     `CompanyId`, `BookingId` and `ArticleTypeId` may also be given in the body; the query
          *     string overrides them and form fields override the query string.

@@ -28,7 +28,8 @@ import { signCallback } from '../src/client/sign';
 import { categorize, decide, type PaymentState } from '../src/ipn/status';
 import { projectRoot } from '../src/paths';
 import { openStore } from '../src/store/open';
-import type { PaymentWithHistory, StoreEngine, StoredCallback } from '../src/store/types';
+import type { PaymentWithHistory, StoredCallback } from '../src/ipn/ports';
+import type { StoreEngine } from '../src/store/types';
 
 interface Options {
   engine: StoreEngine;
@@ -304,7 +305,7 @@ async function checkStore(
   acknowledged: readonly Acknowledged[],
   violations: string[],
 ): Promise<CheckFigures> {
-  const store = await openStore({ databaseUrl, rejectedCallbackCap: 10_000 });
+  const store = await openStore({ databaseUrl, retention: { rows: 10_000, bytes: 256 * 1024 * 1024 } });
   try {
     const inbox = await store.listCallbacks({ companyId, limit: 10_000_000 });
     const payments = new Map<string, PaymentWithHistory>();
@@ -426,7 +427,7 @@ async function main(): Promise<number> {
   if (removeDatabase) removeOnInterrupt = database.remove;
   try {
     const company = { companyId: uuidFrom(random), secret: `crash-secret-${options.seed}` };
-    const setup = await openStore({ databaseUrl: database.url, rejectedCallbackCap: 10_000 });
+    const setup = await openStore({ databaseUrl: database.url, retention: { rows: 10_000, bytes: 256 * 1024 * 1024 } });
     await setup.setCompany(company.companyId, company.secret, null, new Date().toISOString());
     await setup.close();
 

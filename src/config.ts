@@ -3,19 +3,29 @@ import Ajv from 'ajv';
 export interface Config {
   host: string;
   port: number;
+  /** A second listener for /health and /metrics only; unset = both on the public port. */
+  opsHost: string;
+  opsPort: number | undefined;
   databaseUrl: string | undefined;
   bodyLimitBytes: number;
   logLevel: string;
   rejectedCallbackCap: number;
+  rejectedCallbackBytes: number;
+  commitQueueLimit: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   shutdownTimeoutMs: number;
+  maxConnections: number | undefined;
+  /** express's `trust proxy` setting: true, a hop count, or addresses/subnets; unset = the socket's peer. */
+  trustProxy: boolean | number | string | undefined;
 }
 
 const ENVIRONMENT = {
   HOST: { key: 'host', schema: { type: 'string', minLength: 1 }, default: '0.0.0.0' },
   PORT: { key: 'port', schema: { type: 'integer', minimum: 0, maximum: 65535 }, default: 8080 },
+  OPS_HOST: { key: 'opsHost', schema: { type: 'string', minLength: 1 }, default: '127.0.0.1' },
+  OPS_PORT: { key: 'opsPort', schema: { type: 'integer', minimum: 0, maximum: 65535 }, default: undefined },
   DATABASE_URL: { key: 'databaseUrl', schema: { type: 'string' }, default: undefined },
   BODY_LIMIT_BYTES: { key: 'bodyLimitBytes', schema: { type: 'integer', minimum: 1024, maximum: 10485760 }, default: 65536 },
   LOG_LEVEL: {
@@ -24,10 +34,14 @@ const ENVIRONMENT = {
     default: 'info',
   },
   REJECTED_CALLBACK_CAP: { key: 'rejectedCallbackCap', schema: { type: 'integer', minimum: 100 }, default: 10000 },
+  REJECTED_CALLBACK_BYTES: { key: 'rejectedCallbackBytes', schema: { type: 'integer', minimum: 1048576 }, default: 268435456 },
+  COMMIT_QUEUE_LIMIT: { key: 'commitQueueLimit', schema: { type: 'integer', minimum: 1 }, default: 1000 },
   HEADERS_TIMEOUT_MS: { key: 'headersTimeoutMs', schema: { type: 'integer', minimum: 1000 }, default: 10000 },
   REQUEST_TIMEOUT_MS: { key: 'requestTimeoutMs', schema: { type: 'integer', minimum: 1000 }, default: 30000 },
   KEEP_ALIVE_TIMEOUT_MS: { key: 'keepAliveTimeoutMs', schema: { type: 'integer', minimum: 1000 }, default: 5000 },
   SHUTDOWN_TIMEOUT_MS: { key: 'shutdownTimeoutMs', schema: { type: 'integer', minimum: 100 }, default: 10000 },
+  MAX_CONNECTIONS: { key: 'maxConnections', schema: { type: 'integer', minimum: 1 }, default: undefined },
+  TRUST_PROXY: { key: 'trustProxy', schema: { type: 'string', minLength: 1, maxLength: 1000 }, default: undefined },
 } as const;
 
 const validate = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true }).compile({
@@ -40,6 +54,13 @@ const validate = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true
   ),
 });
 
+/** TRUST_PROXY as express takes it: `true`/`false`, a number of hops, or a list of addresses. */
+function trustProxyOf(value: unknown): Config['trustProxy'] {
+  if (typeof value !== 'string') return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
 /** Reads the configuration from the environment once, failing fast with every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const values: Record<string, unknown> = {};
@@ -51,7 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = (validate.errors ?? []).map((error) => `${error.instancePath.slice(1)} ${error.message}`);
     throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   }
-  return Object.fromEntries(
-    Object.entries(ENVIRONMENT).map(([name, { key }]) => [key, values[name]]),
-  ) as unknown as Config;
+  const config = Object.fromEntries(Object.entries(ENVIRONMENT).map(([name, { key }]) => [key, values[name]])) as unknown as Config;
+  return { ...config, trustProxy: trustProxyOf(values.TRUST_PROXY) };
 }

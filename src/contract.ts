@@ -4,21 +4,18 @@ import addFormats from 'ajv-formats';
 import yaml from 'js-yaml';
 import OpenAPIBackend, { type Document } from 'openapi-backend';
 import type { OpenAPIV3 } from 'openapi-types';
+import type { RequestDtoSchema } from './ipn/bind';
 import { contractPath } from './paths';
 
 export type SchemaObject = OpenAPIV3.SchemaObject;
 
-/** The contract, loaded and routed: the one source of field names, types and limits. */
+/** The contract, loaded: the one router, and the one schema a callback is validated against. */
 export interface Contract {
+  /** openapi-backend over the contract: the only router. */
   api: OpenAPIBackend;
   document: OpenAPIV3.Document;
-  /** The bound request DTO's schema (QvicklyCheckoutIpnCallBack), references resolved. */
-  requestDtoSchema: SchemaObject;
-  validateRequestDto: ValidateFunction;
-  /** Every query parameter name the contract declares, by its lower-cased form. */
-  queryParameterNames: ReadonlyMap<string, string>;
-  /** The path of the callback operation (QvicklyCheckoutIpnCallBack). */
-  callbackPath: string;
+  /** The bound request DTO (QvicklyCheckoutIpnCallBack): its properties and its compiled validator. */
+  requestDto: RequestDtoSchema;
 }
 
 let contractText: string | undefined;
@@ -43,50 +40,44 @@ export function schemaValidator(name: string): ValidateFunction {
   return validate;
 }
 
-/** Loads openapi/openapi.yaml into a fresh openapi-backend router and compiles the DTO validator. */
+/**
+ * Loads openapi/openapi.yaml into a fresh openapi-backend router. The router does not validate:
+ * a callback's fields come from the body, the query and a form at once, so the one validation
+ * that means anything is of the bound DTO, against the contract's schema, compiled here once.
+ */
 export async function loadContract(): Promise<Contract> {
   const definition = yaml.load(readContractText()) as Document;
-  const api = new OpenAPIBackend({
-    definition,
-    strict: true,
-    validate: true,
-    ignoreTrailingSlashes: true,
-    customizeAjv: (ajv) => withFormats(ajv),
-  });
+  const api = new OpenAPIBackend({ definition, strict: true, validate: false, ignoreTrailingSlashes: true });
   await api.init();
   // openapi-backend 5.20 rebuilds its list of operations (lodash chains over the whole document)
   // on every lookup, several times per request. The document never changes after init.
   const operations = api.router.getOperations();
   api.router.getOperations = () => operations;
   const document = api.document as OpenAPIV3.Document;
-  const requestDtoSchema = document.components?.schemas?.QvicklyCheckoutIpnCallBack as SchemaObject;
+  return { api, document, requestDto: compileRequestDto(document, operations) };
+}
+
+/**
+ * The bound request DTO (QvicklyCheckoutIpnCallBack) and the callback's query parameters the
+ * DTO does not have (`format`), compiled into the one validator a callback goes through.
+ */
+function compileRequestDto(document: OpenAPIV3.Document, operations: Array<{ operationId?: string; parameters?: unknown[] }>): RequestDtoSchema {
+  const dto = document.components?.schemas?.QvicklyCheckoutIpnCallBack as SchemaObject;
+  const properties = (dto.properties ?? {}) as Record<string, SchemaObject>;
+  const dtoNames = new Set(Object.keys(properties).map((name) => name.toLowerCase()));
+  const callback = operations.find((operation) => operation.operationId === 'QvicklyCheckoutIpnCallBack');
+  const queryOnly = ((callback?.parameters ?? []) as OpenAPIV3.ParameterObject[]).filter(
+    (parameter) => parameter.in === 'query' && !dtoNames.has(parameter.name.toLowerCase()),
+  );
   // OpenAPI's `example` is not a JSON Schema keyword; everything else is compiled strictly.
   const ajv = withFormats(new Ajv({ allErrors: true, strict: true, keywords: ['example'] }));
+  const queryProperties = Object.fromEntries(queryOnly.map((parameter) => [parameter.name, parameter.schema as SchemaObject]));
   return {
-    api,
-    document,
-    requestDtoSchema,
-    validateRequestDto: ajv.compile(requestDtoSchema),
-    queryParameterNames: queryParameterNamesOf(document),
-    callbackPath: operationPath(operations, 'QvicklyCheckoutIpnCallBack'),
+    properties: properties as RequestDtoSchema['properties'],
+    queryOnly: queryOnly.map((parameter) => parameter.name),
+    validate: ajv.compile({ ...dto, properties: { ...properties, ...queryProperties } }),
+    validateProperty: Object.fromEntries(
+      Object.entries(properties).map(([name, schema]) => [name, ajv.compile({ type: 'object', properties: { [name]: schema } })]),
+    ),
   };
-}
-
-function operationPath(operations: Array<{ operationId?: string; path: string }>, operationId: string): string {
-  const found = operations.find((operation) => operation.operationId === operationId);
-  if (!found) throw new Error(`The contract has no operation ${operationId}`);
-  return found.path;
-}
-
-function queryParameterNamesOf(document: OpenAPIV3.Document): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const pathItem of Object.values(document.paths)) {
-    for (const operation of Object.values(pathItem ?? {})) {
-      const parameters = (operation as OpenAPIV3.OperationObject).parameters ?? [];
-      for (const parameter of parameters as OpenAPIV3.ParameterObject[]) {
-        if (parameter.in === 'query') names.set(parameter.name.toLowerCase(), parameter.name);
-      }
-    }
-  }
-  return names;
 }

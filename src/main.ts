@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from './config';
 import { loadContract } from './contract';
-import { createApp } from './http/app';
+import { ALL_OPERATIONS, createApp, type OperationsEndpoint } from './http/app';
 import { listen, type RunningServer } from './http/server';
 import { createLogger, flushLogs, type Logger } from './observability/logger';
 import { CallbackMetrics } from './observability/metrics';
@@ -9,27 +9,58 @@ import type { PaymentStore } from './store/types';
 
 export interface Service {
   http: RunningServer;
+  /** The operations listener, when OPS_PORT is set. */
+  ops: RunningServer | undefined;
   store: PaymentStore;
   logger: Logger;
   /** Graceful stop: in-flight callbacks are answered and committed, then the store closes. */
   stop(): Promise<void>;
 }
 
-/** The composition root: config -> store -> contract -> app -> listening server. */
-export async function startService(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Service> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, rejectedCallbackCap: config.rejectedCallbackCap });
-  const contract = await loadContract();
-  const app = createApp({ contract, store, metrics: new CallbackMetrics(), logger, bodyLimitBytes: config.bodyLimitBytes });
-  const http = await listen(app, config.host, config.port, config);
+export interface ServiceParts {
+  logger?: Logger;
+  /** A store opened by the caller (tests), which then also closes it. */
+  store?: PaymentStore;
+}
+
+const OPS_ENDPOINTS: readonly OperationsEndpoint[] = ['getHealth', 'getMetrics'];
+
+/** The composition root: config -> store -> contract -> apps -> listening servers. */
+export async function startService(config: Config, parts: ServiceParts = {}): Promise<Service> {
+  const logger = parts.logger ?? createLogger(config.logLevel);
+  const store =
+    parts.store ??
+    (await openStore({
+      databaseUrl: config.databaseUrl,
+      retention: { rows: config.rejectedCallbackCap, bytes: config.rejectedCallbackBytes },
+      commitQueueLimit: config.commitQueueLimit,
+    }));
+  const metrics = new CallbackMetrics();
+  const separateOps = config.opsPort !== undefined;
+  const app = async (callbacks: boolean, operations: readonly OperationsEndpoint[]) =>
+    createApp({
+      contract: await loadContract(),
+      store,
+      metrics,
+      logger,
+      bodyLimitBytes: config.bodyLimitBytes,
+      trustProxy: config.trustProxy,
+      callbacks,
+      operations,
+    });
+  const publicOperations = separateOps ? ALL_OPERATIONS.filter((id) => !OPS_ENDPOINTS.includes(id)) : ALL_OPERATIONS;
+  const http = await listen(await app(true, publicOperations), config.host, config.port, config);
+  const ops = config.opsPort === undefined ? undefined : await listen(await app(false, OPS_ENDPOINTS), config.opsHost, config.opsPort, config);
   let stopping: Promise<void> | undefined;
   return {
     http,
+    ops,
     store,
     logger,
     stop: () => {
       stopping ??= (async () => {
-        await http.stop();
-        await store.close();
+        await Promise.all([http.stop(), ops?.stop()]);
+        if (!parts.store) await store.close();
         logger.info('qvickly-ipn stopped');
       })();
       return stopping;
@@ -54,12 +85,5 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     });
   }
   // Announced only once a SIGTERM would be handled gracefully.
-  service.logger.info({ url: service.http.url, store: service.store.engine }, 'qvickly-ipn listening');
-}
-
-if (require.main === module) {
-  serve().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  service.logger.info({ url: service.http.url, opsUrl: service.ops?.url, store: service.store.engine }, 'qvickly-ipn listening');
 }

@@ -12,5 +12,3 @@ function findProjectRoot(start: string): string {
 export const projectRoot = findProjectRoot(__dirname);
 export const contractPath = path.join(projectRoot, 'openapi', 'openapi.yaml');
 export const docsPath = path.join(projectRoot, 'dist', 'docs', 'index.html');
-export const migrationsDir = (engine: 'sqlite' | 'postgres'): string =>
-  path.join(projectRoot, 'src', 'store', 'migrations', engine);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { SqliteStore } from '../../src/store/sqlite';
+import { SqliteStore } from '../../src/store/sqlite/store';
 import type { BenchCompany } from './traffic';
 
 export interface Durability {
@@ -15,7 +15,7 @@ export interface Durability {
  * the benchmark company's secret configured, and reports the durability settings it opened with.
  */
 export async function prepareStore(file: string, company: BenchCompany): Promise<Durability> {
-  const store = new SqliteStore({ file });
+  const store = await SqliteStore.open({ file, retention: { rows: 10_000, bytes: 256 * 1024 * 1024 } });
   await store.setCompany(company.companyId, company.secret, null, new Date().toISOString());
   const { journalMode, synchronous } = store.durability();
   await store.close();

@@ -1,17 +1,19 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Context } from 'openapi-backend';
 import type { Contract } from '../contract';
 import type { Logger } from '../observability/logger';
 import type { CallbackMetrics } from '../observability/metrics';
-import { StoreUnavailableError, type PaymentStore } from '../store/types';
-import { problemAnswer, writeAnswer, type Answer } from './answer';
-import { callbackHandlers } from './callback-handler';
-import { HttpProblem, problems } from './errors';
-import type { Exchange, RouteMatch } from './exchange';
-import { fieldsOfParams } from './fields';
-import { RESPONSE_FORMATS } from './formats/dto';
-import { negotiateFormat } from './negotiate';
-import { operationsHandlers } from './operations-handlers';
-import { acceptedMediaType, parseCallbackBody } from './parse-body';
+import type { PaymentStore } from '../store/types';
+import { answerForFailure, problems, type Answer } from './answers';
+import { receiveCallbackRequest, type Exchange } from './callback';
+import { formatNamed, negotiateFormat, type ResponseFormat } from './formats';
+import { operationsHandlers } from './operations';
+import { normalisePath, splitTarget } from './route';
+import { writeAnswer } from './write-answer';
+
+/** The operations of the contract that are not the callback: a listener serves some of them. */
+export type OperationsEndpoint = 'getHealth' | 'getMetrics' | 'getOpenApiDocument' | 'getApiReference';
+export const ALL_OPERATIONS: readonly OperationsEndpoint[] = ['getHealth', 'getMetrics', 'getOpenApiDocument', 'getApiReference'];
 
 export interface AppDependencies {
   contract: Contract;
@@ -19,137 +21,121 @@ export interface AppDependencies {
   metrics: CallbackMetrics;
   logger: Logger;
   bodyLimitBytes: number;
-  clock?: () => Date;
+  /** Whether this listener takes callbacks (the public one does, an operations-only one does not). */
+  callbacks: boolean;
+  operations: readonly OperationsEndpoint[];
+  /** express's `trust proxy`: the client address is then taken from X-Forwarded-For. */
+  trustProxy?: boolean | number | string;
+}
+
+interface RequestState extends Exchange {
+  format: ResponseFormat;
+  pathname: string;
+  /** The route is a callback operation: its answers are logged and counted. */
+  callbackRoute: boolean;
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** The `format` query value, its name matched case-insensitively (values of one spelling joined). */
+function formatParameter(rawQuery: string): string | undefined {
+  if (rawQuery === '') return undefined;
+  const values: string[] = [];
+  for (const [key, value] of new URLSearchParams(rawQuery)) if (value !== '' && key.toLowerCase() === 'format') values.push(value);
+  return values.length > 0 ? values.join(',') : undefined;
 }
 
 /**
- * Routes a path as ServiceStack would: the callback path case-insensitively, trailing slashes
- * tolerated, with an optional `.format` suffix (matched exactly, so `.CSV` is no route).
- */
-function routeMatcher(callbackPath: string): (pathname: string) => RouteMatch {
-  const escaped = callbackPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const callbackRoute = new RegExp(`^${escaped}(?:\\.([^/]*))?/*$`, 'i');
-  return (pathname) => {
-    const callback = callbackRoute.exec(pathname);
-    if (callback) {
-      const suffix = callback[1];
-      return {
-        apiPath: suffix === undefined ? callbackPath : `${callbackPath}.${suffix}`,
-        isCallbackRoute: true,
-        suffix,
-        unknownSuffix: suffix !== undefined && !RESPONSE_FORMATS.some((format) => format === suffix),
-      };
-    }
-    return {
-      apiPath: pathname.replace(/\/+$/, '').toLowerCase() || '/',
-      isCallbackRoute: false,
-      suffix: undefined,
-      unknownSuffix: false,
-    };
-  };
-}
-
-/**
- * The HTTP transport: route and negotiate, read and decode the callback body, let the contract's
- * router validate and dispatch, and write every answer in the negotiated format.
+ * The HTTP transport. Our code normalises the path; openapi-backend, over the contract, is the
+ * only router; each operation returns an Answer, written once in the negotiated format.
  */
 export function createApp(deps: AppDependencies): express.Express {
-  const { contract, store, metrics, logger } = deps;
-  const clock = deps.clock ?? (() => new Date());
-  const api = contract.api;
-  const matchRoute = routeMatcher(contract.callbackPath);
+  const { contract, metrics, logger } = deps;
+  const { api } = contract;
+  const operations = operationsHandlers(deps.store, metrics);
+  const receive = receiveCallbackRequest({ schema: contract.requestDto, store: deps.store, bodyLimitBytes: deps.bodyLimitBytes });
+  const notFound = (state: RequestState, req: Request): Answer => problems.notFound(req.method, state.pathname);
+
+  // The router's template match is looser than its templates: `.{format}` also takes `.html`,
+  // `_json` or `.CSV`. A route whose format parameter names no format is no route.
+  const namesNoFormat = (operationPath: string, state: RequestState): boolean =>
+    operationPath.includes('{format}') && formatNamed(state.suffix) === undefined;
+
+  const callback = (context: Context, state: RequestState, req: Request): Promise<Answer> | Answer => {
+    if (!deps.callbacks || namesNoFormat(context.operation.path, state)) return notFound(state, req);
+    state.callbackRoute = true;
+    return receive(state, req);
+  };
+  const served = (id: OperationsEndpoint) => (_context: Context, state: RequestState, req: Request) =>
+    deps.operations.includes(id) ? operations[id]() : notFound(state, req);
+
   api.register({
-    ...callbackHandlers(contract, store),
-    ...operationsHandlers(store, metrics),
-    notFound: (_context, exchange: Exchange, req: Request) => {
-      throw problems.notFound(req.method, exchange.route.apiPath);
+    QvicklyCheckoutIpnCallBack: callback,
+    QvicklyCheckoutIpnCallBackWithFormat: callback,
+    getHealth: served('getHealth'),
+    getMetrics: served('getMetrics'),
+    getOpenApiDocument: served('getOpenApiDocument'),
+    getApiReference: served('getApiReference'),
+    notFound: (_context: Context, state: RequestState, req: Request) => notFound(state, req),
+    methodNotAllowed: (context: Context, state: RequestState, req: Request) => {
+      const allowed = HTTP_METHODS.flatMap((method) => {
+        const operation = api.router.matchOperation({ method, path: context.request.path, headers: {} });
+        return operation ? [operation] : [];
+      });
+      if (allowed.every((operation) => namesNoFormat(operation.path, state))) return notFound(state, req);
+      state.callbackRoute = allowed.some((operation) => operation.operationId?.startsWith('QvicklyCheckoutIpnCallBack'));
+      return problems.methodNotAllowed(req.method, allowed.map((operation) => operation.method.toUpperCase()).join(', '));
     },
-    methodNotAllowed: (_context, exchange: Exchange, req: Request) => {
-      const allowed = exchange.route.isCallbackRoute
-        ? 'POST'
-        : Object.keys(contract.document.paths[exchange.route.apiPath] ?? {})
-            .map((method) => method.toUpperCase())
-            .join(', ');
-      throw problems.methodNotAllowed(req.method, allowed);
-    },
-    notImplemented: () => {
-      throw problems.internal();
-    },
+    notImplemented: () => problems.internal(),
   });
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', false);
-
-  const readRaw = express.raw({ type: () => true, limit: deps.bodyLimitBytes, inflate: false });
-  const readBody = (req: Request, res: Response): Promise<void> =>
-    new Promise((resolve, reject) => readRaw(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
-
-  /** Where the request goes and in which format it is answered, from its path alone. */
-  function locate(req: Request, res: Response): Exchange {
-    // Routed on the path exactly as sent: no dot-segment or backslash normalisation.
-    const [pathname = '/', rawQuery = ''] = req.originalUrl.split(/\?(.*)/s);
-    const params = new URLSearchParams(rawQuery);
-    const route = matchRoute(pathname);
-    const query = fieldsOfParams(params);
-    const exchange: Exchange = {
-      route,
-      format: negotiateFormat({ suffix: route.suffix, formatParam: query.get('format')?.text, accept: req.headers.accept }),
-      receivedAt: clock(),
-      startedAt: process.hrtime.bigint(),
-      rawQuery,
-      query,
-      contentType: req.headers['content-type'],
-      remoteAddress: req.socket.remoteAddress,
-    };
-    res.locals.exchange = exchange;
-    if (route.unknownSuffix) throw problems.notFound(req.method, pathname);
-    return exchange;
-  }
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
 
   // One handler for every request: fewer router layers on the path every callback takes.
   app.use(async (req: Request, res: Response) => {
-    const exchange = locate(req, res);
-    // Only a POST to the callback route has its body read: type checked first, size bounded.
-    if (req.method === 'POST' && exchange.route.isCallbackRoute) {
-      exchange.mediaType = acceptedMediaType(req.headers['content-type']);
-      await readBody(req, res);
-      exchange.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      exchange.body = parseCallbackBody(exchange.rawBody, exchange.mediaType);
-    }
-    const answer = (await api.handleRequest(
-      {
-        method: req.method,
-        path: exchange.route.apiPath,
-        headers: req.headers as Record<string, string | string[]>,
-        query: apiQuery(exchange, contract.queryParameterNames),
-        body: exchange.body?.envelope ?? {},
-      },
-      exchange,
-      req,
-    )) as Answer;
-    writeAnswer(res, exchange.format, answer);
-    answered(req, res, exchange);
+    // Routed on the path exactly as sent: no dot-segment or backslash resolution.
+    const { pathname, rawQuery } = splitTarget(req.originalUrl);
+    const { path, suffix } = normalisePath(pathname);
+    const state: RequestState = {
+      receivedAt: new Date(),
+      startedAt: process.hrtime.bigint(),
+      rawQuery,
+      suffix,
+      pathname,
+      callbackRoute: false,
+      remoteAddress: deps.trustProxy === undefined ? req.socket.remoteAddress : req.ip,
+      format: negotiateFormat({ suffix, formatParam: formatParameter(rawQuery), accept: req.headers.accept }),
+    };
+    res.locals.state = state;
+    // openapi-backend reads a leading '//' as '/'; matched as sent, such a path is no route.
+    const answer = pathname.startsWith('//')
+      ? notFound(state, req)
+      : ((await api.handleRequest({ method: req.method, path, headers: {} }, state, req)) as Answer);
+    writeAnswer(res, state.format, answer);
+    answered(req, res, state);
   });
 
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const exchange = res.locals.exchange as Exchange | undefined;
-    const problem = toProblem(error, deps.bodyLimitBytes);
-    if (problem.status >= 500) {
-      logger.error({ err: error, method: req.method, path: exchange?.route.apiPath }, 'request not answered normally');
-    }
+  app.use((failure: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const state = res.locals.state as RequestState | undefined;
+    const answer = answerForFailure(failure, deps.bodyLimitBytes);
+    if (answer.status >= 500) logger.error({ err: failure, method: req.method, path: state?.pathname.slice(0, 200) }, 'request not answered normally');
+    // A body refused before it was read to the end is let through, so the connection stays usable.
+    req.resume();
     if (res.headersSent) return res.end();
-    writeAnswer(res, exchange?.format ?? 'json', problemAnswer(problem));
-    if (exchange) answered(req, res, exchange);
+    writeAnswer(res, state?.format ?? 'json', answer);
+    if (state) answered(req, res, state);
   });
 
   /** Metrics and the log line of a callback request, once its answer is written. */
-  function answered(req: Request, res: Response, exchange: Exchange): void {
-    const seconds = Number(process.hrtime.bigint() - exchange.startedAt) / 1e9;
-    if (!exchange.route.isCallbackRoute) return;
+  function answered(req: Request, res: Response, state: RequestState): void {
+    if (!state.callbackRoute) return;
+    const seconds = Number(process.hrtime.bigint() - state.startedAt) / 1e9;
     metrics.requestFinished(res.statusCode, seconds);
-    const result = exchange.result;
+    const result = state.result;
     if (result) metrics.callbackAnswered(result.outcome);
     logger.info(
       {
@@ -167,29 +153,4 @@ export function createApp(deps: AppDependencies): express.Express {
   }
 
   return app;
-}
-
-/**
- * The query parameters the contract declares, under its names (matched case-insensitively).
- * Others are left out: ServiceStack ignores unknown query keys, and the router would refuse them.
- */
-function apiQuery(exchange: Exchange, names: ReadonlyMap<string, string>): Record<string, string> {
-  const query: Record<string, string> = {};
-  for (const [key, field] of exchange.query) {
-    const name = names.get(key);
-    if (name) query[name] = field.text;
-  }
-  return query;
-}
-
-function toProblem(error: unknown, bodyLimitBytes: number): HttpProblem {
-  if (error instanceof HttpProblem) return error;
-  if (error instanceof StoreUnavailableError) return problems.storeUnavailable();
-  const type = (error as { type?: string } | null)?.type;
-  if (type === 'entity.too.large') return problems.payloadTooLarge(bodyLimitBytes);
-  if (type === 'encoding.unsupported') return problems.unsupportedMediaType('Content-Encoding');
-  if (type === 'request.aborted' || type === 'request.size.invalid') {
-    return problems.undeserializable('request', 'the body ended before its Content-Length');
-  }
-  return problems.internal();
 }

@@ -1,15 +1,5 @@
 /** Every way a received callback can end; each is stored on its inbox row. */
-export type CallbackOutcome =
-  | 'applied'
-  | 'duplicate'
-  | 'stale'
-  | 'conflict'
-  | 'unrecognised'
-  | 'booking_mismatch'
-  | 'unauthenticated'
-  | 'invalid';
-
-export const CALLBACK_OUTCOMES: readonly CallbackOutcome[] = [
+export const CALLBACK_OUTCOMES = [
   'applied',
   'duplicate',
   'stale',
@@ -18,7 +8,11 @@ export const CALLBACK_OUTCOMES: readonly CallbackOutcome[] = [
   'booking_mismatch',
   'unauthenticated',
   'invalid',
-];
+  'undeserializable',
+  'unsupported',
+] as const;
+
+export type CallbackOutcome = (typeof CALLBACK_OUTCOMES)[number];
 
 /** What the use case decided, with what a message needs to explain it. */
 export interface CallbackResult {
@@ -32,7 +26,7 @@ export interface CallbackResult {
   reason?: string;
 }
 
-/** The sentence the caller gets for an outcome. */
+/** The sentence the caller gets for an outcome the callback route answers with a message. */
 export function describeOutcome(result: CallbackResult): string {
   const { number, status, previousStatus } = result;
   switch (result.outcome) {
@@ -51,6 +45,9 @@ export function describeOutcome(result: CallbackResult): string {
     case 'unauthenticated':
       return 'The callback could not be authenticated';
     case 'invalid':
+    case 'undeserializable':
       return 'The callback could not be bound';
+    case 'unsupported':
+      return 'The callback is in a format that is not supported';
   }
 }

@@ -1,135 +1,84 @@
-import { createHash } from 'node:crypto';
-import type { components } from '../../generated/openapi';
-import type { CallbackTransaction, Delivery, InboxEntry, PaymentStore } from '../store/types';
+import { authenticate } from './authenticate';
+import type { BoundCallback } from './bind';
+import type { Refusal } from './decode';
 import type { CallbackOutcome, CallbackResult } from './outcome';
-import { verifySignature } from './signature';
-import { categorize, decide } from './status';
+import { StoreUnavailableError, VIEW_CHANGED, type CallbackClaims, type CallbackStore, type Delivery } from './ports';
+import { settleCallback } from './settle';
 
-export type CallbackData = components['schemas']['QvicklyIpnCallbackResponseData'];
-
-/** A callback after binding and validation: what it claims, and the text its signature covers. */
-export interface BoundCallback {
-  companyId: string;
-  bookingId: string;
-  articleTypeId: number;
-  data: CallbackData;
-  /** The text of `data` exactly as received (JSON span or decoded form field). */
-  dataText: string;
-  hash: string | undefined;
-}
+// Each attempt follows a concurrent change to the same payment; that many in a row means the
+// store is not settling, and the caller is better served by a 503 and Qvickly's retry.
+const MAX_SETTLE_ATTEMPTS = 25;
+const MAX_REASON = 1000;
 
 /**
- * The IPN use case: authenticate the callback with its company's secret, check the payment
- * is this booking's, drop exact repeats, apply the status rule, and record all of it in one
- * durable transaction. Resolves only after the commit, so an answer never outruns the store.
+ * The IPN use case, as a story: read the company's keys and the payment; authenticate the
+ * callback before anything is written; then check the booking, classify, dedupe and apply on
+ * that view (settleCallback), and commit it all in one durable write, which the store refuses
+ * if the payment moved since the view, in which case it is decided again. Resolves only after
+ * the commit, so an answer never outruns the store.
  */
 export async function receiveCallback(
-  store: PaymentStore,
+  store: CallbackStore,
   callback: BoundCallback,
   delivery: Delivery,
   replayOf: number | null = null,
 ): Promise<CallbackResult> {
-  const { companyId, bookingId, articleTypeId, data } = callback;
-  const number = String(data.number);
-  const status = data.status;
-
-  return store.inTransaction(async (tx) => {
-    const finish = async (
-      outcome: CallbackOutcome,
-      authentic: boolean,
-      extra: Partial<CallbackResult> = {},
-    ): Promise<CallbackResult> => {
-      const entry: InboxEntry = {
-        ...delivery,
-        companyId,
-        bookingId,
-        articleTypeId,
-        number,
-        status,
-        authentic,
-        outcome,
-        reason: extra.reason ?? null,
-        replayOf,
-      };
-      const callbackId = await tx.recordCallback(entry);
-      return { outcome, callbackId, number, status, ...extra };
-    };
-
-    const secret = await tx.findSecret(companyId);
-    if (secret === undefined) {
-      return finish('unauthenticated', false, { reason: 'no Qvickly secret is configured for the company' });
-    }
-    const signature = verifySignature(secret, callback.hash, callback.dataText);
-    if (!signature.valid) {
-      const reason = signature.reason === 'missing-hash' ? 'no credentials.hash' : 'credentials.hash does not match data';
-      return finish('unauthenticated', false, { reason });
-    }
-
-    const payment = await tx.lockPayment(companyId, number);
-    if (payment && (payment.bookingId !== bookingId || payment.articleTypeId !== articleTypeId)) {
-      return finish('booking_mismatch', true, {
-        reason: `payment is bound to booking ${payment.bookingId}, article type ${payment.articleTypeId}`,
-      });
-    }
-
-    const category = categorize(status);
-    if (!category) return finish('unrecognised', true, { reason: `unknown status '${status}'` });
-
-    if (!(await tx.claimFingerprint(companyId, number, fingerprint(signature.signedText)))) {
-      return finish('duplicate', true, { previousStatus: payment?.status });
-    }
-
-    const decision = decide(payment, { status, category });
-    const result = await finish(decision, true, { previousStatus: payment?.status });
-    if (decision === 'applied') {
-      await tx.savePayment(
-        {
-          companyId,
-          number,
-          bookingId,
-          articleTypeId,
-          orderid: typeof data.orderid === 'string' ? data.orderid : null,
-          status,
-          category,
-          url: typeof data.url === 'string' ? data.url : null,
-          updatedAt: delivery.receivedAt,
-        },
-        payment === undefined,
-      );
-    }
-    await tx.appendHistory(companyId, number, {
-      status,
-      category,
-      outcome: decision,
-      callbackId: result.callbackId,
-      receivedAt: delivery.receivedAt,
-    });
-    return result;
-  });
+  let view = await store.viewCallback(callback.companyId, callback.number);
+  const authentication = authenticate(view.company, callback);
+  if (!authentication.authentic) {
+    const { companyId, bookingId, articleTypeId, number, status } = callback;
+    const claims = { companyId, bookingId, articleTypeId, number, status };
+    return recordRejection(store, delivery, claims, 'unauthenticated', authentication.reason, replayOf, { number, status });
+  }
+  const authentic = { callback, fingerprint: authentication.fingerprint, delivery, replayOf };
+  for (let attempt = 1; ; attempt++) {
+    const { settlement, verdict } = settleCallback(view.payment, authentic);
+    const callbackId = await store.settle(settlement);
+    if (callbackId !== VIEW_CHANGED) return { ...verdict, callbackId };
+    if (attempt === MAX_SETTLE_ATTEMPTS) throw new StoreUnavailableError(`payment ${callback.number} kept changing while settling`);
+    view = await store.viewCallback(callback.companyId, callback.number);
+  }
 }
 
-/** What is known of a callback that could not be bound, for its inbox row. */
-export interface UnboundClaims {
-  companyId: string | null;
-  bookingId: string | null;
-  articleTypeId: number | null;
-  number: string | null;
-  status: string | null;
-}
+const OUTCOME_OF_REFUSAL: Record<Refusal['kind'], CallbackOutcome> = {
+  unsupported: 'unsupported',
+  undeserializable: 'undeserializable',
+  invalid: 'invalid',
+};
 
-/** Records a callback refused before authentication (it could not be bound or validated). */
-export async function recordInvalidCallback(
-  store: PaymentStore,
+/** Records a delivery that could not be decoded into a callback, before it is answered. */
+export function recordRefusal(
+  store: CallbackStore,
   delivery: Delivery,
-  claims: UnboundClaims,
-  reason: string,
+  refusal: Refusal,
+  claims: CallbackClaims,
+  replayOf: number | null = null,
 ): Promise<CallbackResult> {
-  const callbackId = await store.inTransaction((tx) =>
-    tx.recordCallback({ ...delivery, ...claims, authentic: false, outcome: 'invalid', reason, replayOf: null }),
-  );
-  return { outcome: 'invalid', callbackId, reason };
+  return recordRejection(store, delivery, claims, OUTCOME_OF_REFUSAL[refusal.kind], reasonOf(refusal), replayOf);
 }
 
-function fingerprint(signedText: string): string {
-  return createHash('sha256').update(signedText, 'utf8').digest('hex');
+function reasonOf(refusal: Refusal): string {
+  switch (refusal.kind) {
+    case 'unsupported':
+      return refusal.reason;
+    case 'undeserializable':
+      return refusal.detail.slice(0, MAX_REASON);
+    case 'invalid':
+      return refusal.errors.map((error) => error.Message).join('; ').slice(0, MAX_REASON);
+  }
+}
+
+async function recordRejection(
+  store: CallbackStore,
+  delivery: Delivery,
+  claims: CallbackClaims,
+  outcome: CallbackOutcome,
+  reason: string,
+  replayOf: number | null,
+  about: { number?: string; status?: string } = {},
+): Promise<CallbackResult> {
+  const entry = { ...delivery, ...claims, authentic: false, outcome, reason, replayOf, duplicateOf: null };
+  const callbackId = await store.settle({ entry });
+  if (callbackId === VIEW_CHANGED) throw new StoreUnavailableError('a refusal cannot depend on a view');
+  return { outcome, callbackId, reason, ...about };
 }

@@ -1,25 +1,32 @@
 import path from 'node:path';
-import { SqliteStore } from './sqlite';
+import type { Migration } from './migrate';
+import type { RejectedRetention } from './sqlite/store';
 import type { PaymentStore } from './types';
 
 export interface StoreSettings {
   databaseUrl: string | undefined;
-  rejectedCallbackCap: number;
+  retention: RejectedRetention;
+  commitQueueLimit?: number;
+  /** Told of each migration applied while opening. */
+  onMigration?: (migration: Migration) => void;
 }
 
 export const DEFAULT_SQLITE_FILE = path.join('data', 'qvickly-ipn.sqlite');
 
-/** Picks the store from DATABASE_URL: unset = SQLite under ./data, `sqlite:<file>`, or `postgres://…`. */
+/**
+ * Opens the store DATABASE_URL names (unset = SQLite under ./data, `sqlite:<file>`, or
+ * `postgres://…`) and brings its schema up to date with the one migration runner.
+ */
 export async function openStore(settings: StoreSettings): Promise<PaymentStore> {
   const url = settings.databaseUrl?.trim() || `sqlite:${DEFAULT_SQLITE_FILE}`;
+  const { retention, commitQueueLimit, onMigration } = settings;
   if (url.startsWith('sqlite:')) {
-    return new SqliteStore({ file: url.slice('sqlite:'.length), rejectedCallbackCap: settings.rejectedCallbackCap });
+    const { SqliteStore } = await import('./sqlite/store');
+    return SqliteStore.open({ file: url.slice('sqlite:'.length), retention, commitQueueLimit }, onMigration);
   }
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    const { PostgresStore } = await import('./postgres');
-    const store = new PostgresStore({ connectionString: url, rejectedCallbackCap: settings.rejectedCallbackCap });
-    await store.migrate();
-    return store;
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { PostgresStore } = await import('./postgres/store');
+    return PostgresStore.open({ connectionString: url, retention, commitQueueLimit }, onMigration);
   }
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got '${url.split(':')[0]}:'`);
 }

@@ -1,9 +1,9 @@
 import type { CallbackOutcome } from '../ipn/outcome';
+import type { HistoryEntry, InboxEntry, Payment, StoredCallback } from '../ipn/ports';
 import type { PaymentCategory } from '../ipn/status';
-import type { HistoryEntry, InboxEntry, Payment, StoredCallback } from './types';
 
 /** Column values as both engines return them (SQLite: 0/1 and text; PostgreSQL: booleans). */
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 const integer = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
@@ -42,6 +42,7 @@ export function toStoredCallback(row: Row): StoredCallback {
     number: text(row.number),
     status: text(row.status),
     contentType: text(row.content_type),
+    contentEncoding: text(row.content_encoding),
     query: String(row.query),
     body: Buffer.from(row.body as Uint8Array),
     remoteAddress: text(row.remote_address),
@@ -49,6 +50,7 @@ export function toStoredCallback(row: Row): StoredCallback {
     outcome: row.outcome as CallbackOutcome,
     reason: text(row.reason),
     replayOf: integer(row.replay_of),
+    duplicateOf: integer(row.duplicate_of),
   };
 }
 
@@ -61,6 +63,7 @@ export const CALLBACK_COLUMNS = [
   'number',
   'status',
   'content_type',
+  'content_encoding',
   'query',
   'body',
   'remote_address',
@@ -68,6 +71,7 @@ export const CALLBACK_COLUMNS = [
   'outcome',
   'reason',
   'replay_of',
+  'duplicate_of',
 ] as const;
 
 export function callbackValues(entry: InboxEntry, authentic: unknown): unknown[] {
@@ -79,6 +83,7 @@ export function callbackValues(entry: InboxEntry, authentic: unknown): unknown[]
     entry.number,
     entry.status,
     entry.contentType,
+    entry.contentEncoding,
     entry.query,
     entry.body,
     entry.remoteAddress,
@@ -86,5 +91,11 @@ export function callbackValues(entry: InboxEntry, authentic: unknown): unknown[]
     entry.outcome,
     entry.reason,
     entry.replayOf,
+    entry.duplicateOf,
   ];
+}
+
+/** The fingerprints of a payment's signed data, each with its first copy (null for rows from before it was kept). */
+export function toFingerprints(rows: Row[]): Map<string, number | null> {
+  return new Map(rows.map((row) => [String(row.fingerprint), integer(row.callback_id)]));
 }

@@ -84,12 +84,12 @@ describeStore("every answer is the contract's example, in every format", () => {
       });
       expect([tooLarge.status, tooLarge.text]).toEqual([413, documented('PayloadTooLarge', format, 'tooLarge')]);
 
-      const plain = await context.service.send(target.path, {
+      const xml = await context.service.send(target.path, {
         method: 'POST',
-        headers: { 'Content-Type': 'text/plain', ...target.headers },
+        headers: { 'Content-Type': 'application/xml', ...target.headers },
         body: String(callback.init.body),
       });
-      expect([plain.status, plain.text]).toEqual([415, documented('UnsupportedMediaType', format, 'unsupported')]);
+      expect([xml.status, xml.text]).toEqual([415, documented('UnsupportedMediaType', format, 'unsupported')]);
 
       const get = await context.service.send(target.path, { method: 'GET', headers: target.headers });
       expect([get.status, get.text, get.headers.get('allow')]).toEqual([405, documented('OtherError', format, 'methodNotAllowed'), 'POST']);

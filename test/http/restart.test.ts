@@ -1,4 +1,4 @@
-import { SqliteStore } from '../../src/store/sqlite';
+import { SqliteStore } from '../../src/store/sqlite/store';
 import { aCallback, aMerchant } from '../support/callbacks';
 import { startTestService } from '../support/service';
 import { createTestDatabase, describeStore, engine } from '../support/stores';

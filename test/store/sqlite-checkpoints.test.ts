@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
-import { SqliteStore } from '../../src/store/sqlite';
-import type { InboxEntry } from '../../src/store/types';
+import { SqliteStore } from '../../src/store/sqlite/store';
+import type { InboxEntry } from '../../src/ipn/ports';
 import { createTestDatabase, engine } from '../support/stores';
 
 const describeSqlite = engine === 'sqlite' ? describe : describe.skip;
@@ -9,7 +9,7 @@ describeSqlite('SQLite checkpoints', () => {
   it('copies committed pages into the database file from its own thread, not in a COMMIT', async () => {
     const database = await createTestDatabase('sqlite');
     const file = database.url.slice('sqlite:'.length);
-    const store = await database.open();
+    const store = await database.open({ commitQueueLimit: 5000 });
     try {
       if (!(store instanceof SqliteStore)) throw new Error('not the SQLite store');
       expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 2, walAutocheckpoint: 0 });
@@ -17,6 +17,7 @@ describeSqlite('SQLite checkpoints', () => {
       const entry = (index: number): InboxEntry => ({
         receivedAt: new Date().toISOString(),
         contentType: 'application/json',
+        contentEncoding: null,
         query: '',
         body: Buffer.alloc(1000, index % 256),
         remoteAddress: null,
@@ -29,8 +30,9 @@ describeSqlite('SQLite checkpoints', () => {
         outcome: 'applied',
         reason: null,
         replayOf: null,
+        duplicateOf: null,
       });
-      await Promise.all(Array.from({ length: 3000 }, (_, index) => store.inTransaction((tx) => tx.recordCallback(entry(index)))));
+      await Promise.all(Array.from({ length: 3000 }, (_, index) => store.settle({ entry: entry(index) })));
       // The service's own connection never checkpoints (wal_autocheckpoint = 0): only the
       // checkpointer thread can have grown the database file within this wait.
       const deadline = Date.now() + 5000;

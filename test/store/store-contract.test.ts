@@ -1,5 +1,5 @@
-import type { InboxEntry, Payment, PaymentStore } from '../../src/store/types';
-import { StoreUnavailableError } from '../../src/store/types';
+import { StoreUnavailableError, VIEW_CHANGED, type InboxEntry, type Payment, type Settlement } from '../../src/ipn/ports';
+import type { PaymentStore } from '../../src/store/types';
 import { createTestDatabase, describeStore, engine, type TestDatabase } from '../support/stores';
 import { refuseWrites } from '../support/unwritable';
 
@@ -10,6 +10,7 @@ function anEntry(overrides: Partial<InboxEntry> = {}): InboxEntry {
   return {
     receivedAt: NOW,
     contentType: 'application/json',
+    contentEncoding: null,
     query: 'CompanyId=x',
     body: Buffer.from('{"data":{}}\u0000\u00ff'),
     remoteAddress: '127.0.0.1',
@@ -22,6 +23,7 @@ function anEntry(overrides: Partial<InboxEntry> = {}): InboxEntry {
     outcome: 'applied',
     reason: null,
     replayOf: null,
+    duplicateOf: null,
     ...overrides,
   };
 }
@@ -41,24 +43,40 @@ function aPayment(overrides: Partial<Payment> = {}): Payment {
   };
 }
 
+/** The settlement of an applied callback that creates (version 0) or moves (version n) payment 1001. */
+function anApplied(version: number, fingerprint: string, payment: Partial<Payment> = {}): Settlement {
+  const state = aPayment(payment);
+  return {
+    entry: anEntry({ number: state.number, status: state.status }),
+    expectedVersion: version,
+    fingerprint,
+    payment: { change: version === 0 ? 'create' : 'update', state },
+    history: { status: state.status, category: state.category, outcome: 'applied', receivedAt: NOW },
+  };
+}
+
 describeStore(`the ${engine} store keeps the store contract`, () => {
   let database: TestDatabase;
   let store: PaymentStore;
 
   beforeEach(async () => {
     database = await createTestDatabase();
-    store = await database.open({ rejectedCallbackCap: 100 });
+    store = await database.open({ retention: { rows: 100, bytes: 1_000_000 } });
   });
   afterEach(async () => {
     await store.close();
     await database.drop();
   });
 
-  it('runs its migrations once, however often it is opened or migrated', async () => {
-    await store.migrate();
-    await store.migrate();
-    const again = await database.open();
+  it('runs its migrations once, however often it is opened', async () => {
+    const applied: string[] = [];
+    const again = await (await import('../../src/store/open')).openStore({
+      databaseUrl: database.url,
+      retention: { rows: 100, bytes: 1_000_000 },
+      onMigration: (migration) => applied.push(migration.name),
+    });
     await again.close();
+    expect(applied).toEqual([]);
     expect(await store.listCompanies()).toEqual([]);
   });
 
@@ -66,76 +84,108 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
     await store.setCompany(COMPANY, 'first', 'M-1', NOW);
     await store.setCompany(COMPANY, 'second', null, '2026-11-29T11:00:00.000Z');
     expect(await store.listCompanies()).toEqual([{ companyId: COMPANY, merchantId: 'M-1', updatedAt: '2026-11-29T11:00:00.000Z' }]);
-    expect(await store.inTransaction((tx) => tx.findSecret(COMPANY))).toBe('second');
-    expect(await store.inTransaction((tx) => tx.findSecret('00000000-0000-0000-0000-000000000000'))).toBeUndefined();
+    expect((await store.viewCallback(COMPANY, '1001')).company).toEqual({ companyId: COMPANY, secret: 'second' });
+    expect((await store.viewCallback('00000000-0000-0000-0000-000000000000', '1001')).company).toBeUndefined();
   });
 
-  it('writes the inbox, the payment and its history together, and reads them back exactly', async () => {
-    const callbackId = await store.inTransaction(async (tx) => {
-      const id = await tx.recordCallback(anEntry());
-      await tx.savePayment(aPayment(), true);
-      await tx.appendHistory(COMPANY, '1001', { status: 'Paid', category: 'settled', outcome: 'applied', callbackId: id, receivedAt: NOW });
-      return id;
-    });
+  it('writes the inbox, the payment, its history and the fingerprint together, and reads them back exactly', async () => {
+    expect((await store.viewCallback(COMPANY, '1001')).payment).toEqual({ payment: undefined, version: 0, fingerprints: new Map() });
+    const callbackId = await store.settle(anApplied(0, 'f-1'));
+    if (callbackId === VIEW_CHANGED) throw new Error('the first settlement of a new payment cannot find it changed');
     expect(await store.findCallback(callbackId)).toEqual({ ...anEntry(), callbackId });
     expect(await store.findPayment(COMPANY, '1001')).toEqual({
       ...aPayment(),
       history: [{ status: 'Paid', category: 'settled', outcome: 'applied', callbackId, receivedAt: NOW }],
     });
-    await store.inTransaction((tx) => tx.savePayment(aPayment({ status: 'Credited', category: 'refunded', url: 'u' }), false));
+    expect((await store.viewCallback(COMPANY, '1001')).payment).toEqual({
+      payment: aPayment(),
+      version: 1,
+      fingerprints: new Map([['f-1', callbackId]]),
+    });
+
+    const credited = await store.settle(anApplied(1, 'f-2', { status: 'Credited', category: 'refunded', url: 'u' }));
+    expect(credited).toEqual(expect.any(Number));
     expect(await store.listPayments(COMPANY)).toEqual([aPayment({ status: 'Credited', category: 'refunded', url: 'u' })]);
     expect(await store.listPayments(COMPANY, 'B-1')).toHaveLength(1);
     expect(await store.listPayments(COMPANY, 'B-2')).toEqual([]);
+    expect((await store.viewCallback(COMPANY, '1001')).payment.version).toBe(2);
   });
 
-  it('writes nothing of a transaction whose work fails', async () => {
-    await expect(
-      store.inTransaction(async (tx) => {
-        await tx.recordCallback(anEntry());
-        await tx.claimFingerprint(COMPANY, '1001', 'f-1');
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
+  it('moves the version on a history entry that does not change the payment (stale, conflict)', async () => {
+    await store.settle(anApplied(0, 'f-1'));
+    const stale: Settlement = {
+      entry: anEntry({ status: 'Created', outcome: 'stale' }),
+      expectedVersion: 1,
+      fingerprint: 'f-2',
+      history: { status: 'Created', category: 'accepted', outcome: 'stale', receivedAt: NOW },
+    };
+    expect(await store.settle(stale)).toEqual(expect.any(Number));
+    const view = await store.viewCallback(COMPANY, '1001');
+    expect([view.payment.version, view.payment.payment?.status]).toEqual([2, 'Paid']);
+    expect((await store.findPayment(COMPANY, '1001'))?.history.map((entry) => entry.outcome)).toEqual(['applied', 'stale']);
+  });
+
+  it('commits nothing of a settlement decided on a version the payment has moved on from', async () => {
+    await store.settle(anApplied(0, 'f-1'));
+    // Decided on the view before the first one: the payment did not exist then.
+    expect(await store.settle(anApplied(0, 'f-2', { status: 'Created', category: 'accepted' }))).toBe(VIEW_CHANGED);
+    expect(await store.settle(anApplied(5, 'f-3', { status: 'Credited', category: 'refunded' }))).toBe(VIEW_CHANGED);
+    expect((await store.listCallbacks({})).map((row) => row.status)).toEqual(['Paid']);
+    expect((await store.findPayment(COMPANY, '1001'))?.history).toHaveLength(1);
+    expect([...(await store.viewCallback(COMPANY, '1001')).payment.fingerprints.keys()]).toEqual(['f-1']);
+  });
+
+  it('lets exactly one of many racing settlements on one view commit; the others write nothing', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => store.settle(anApplied(0, `race-${index}`, { bookingId: `B-${index}` }))),
+    );
+    expect(results.filter((result) => result !== VIEW_CHANGED)).toHaveLength(1);
+    expect(await store.listCallbacks({})).toHaveLength(1);
+    expect(await store.listPayments(COMPANY)).toHaveLength(1);
+  });
+
+  it('claims signed data once per payment, even when claims race; other payments and companies are apart', async () => {
+    const claim = (companyId: string, number: string) => store.settle({ entry: anEntry({ companyId, number }), fingerprint: 'same' });
+    const claims = await Promise.all(Array.from({ length: 20 }, () => claim(COMPANY, '1001')));
+    expect(claims.filter((result) => result !== VIEW_CHANGED)).toHaveLength(1);
+    expect(await claim('another-company', '1001')).toEqual(expect.any(Number));
+    expect(await claim(COMPANY, '1002')).toEqual(expect.any(Number));
+    expect(await store.listCallbacks({})).toHaveLength(3);
+  });
+
+  it('writes nothing of a settlement that cannot be written completely', async () => {
+    // A history entry for a payment that does not exist breaks its foreign key after the inbox row was written.
+    const broken: Settlement = {
+      entry: anEntry({ outcome: 'stale' }),
+      expectedVersion: 0,
+      fingerprint: 'f-broken',
+      history: { status: 'Paid', category: 'settled', outcome: 'stale', receivedAt: NOW },
+    };
+    const outcome = await store.settle(broken).then((value) => `resolved ${String(value)}`, (error: unknown) => `rejected ${String(error)}`);
+    expect(outcome).toMatch(/^rejected/);
     expect(await store.listCallbacks({})).toEqual([]);
-    expect(await store.inTransaction((tx) => tx.claimFingerprint(COMPANY, '1001', 'f-1'))).toBe(true);
+    expect((await store.viewCallback(COMPANY, '1001')).payment.fingerprints).toEqual(new Map());
   });
 
-  it('lets one failing transaction among concurrent ones fail alone', async () => {
+  it('lets one failing settlement among concurrent ones fail alone', async () => {
     const outcomes = await Promise.allSettled(
       Array.from({ length: 10 }, (_, index) =>
-        store.inTransaction(async (tx) => {
-          const id = await tx.recordCallback(anEntry({ number: `c-${index}` }));
-          if (index === 4) throw new Error('this one breaks');
-          return id;
-        }),
+        store.settle(
+          index === 4
+            ? { entry: anEntry({ number: 'c-4' }), expectedVersion: 0, history: { status: 'Paid', category: 'settled', outcome: 'stale', receivedAt: NOW } }
+            : { entry: anEntry({ number: `c-${index}` }) },
+        ),
       ),
     );
     expect(outcomes.map((outcome) => outcome.status)).toEqual(outcomes.map((_, index) => (index === 4 ? 'rejected' : 'fulfilled')));
-    expect((outcomes[4] as PromiseRejectedResult).reason).toEqual(new Error('this one breaks'));
     const numbers = (await store.listCallbacks({})).map((row) => row.number).sort();
     expect(numbers).toEqual(['c-0', 'c-1', 'c-2', 'c-3', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9']);
   });
 
-  it('claims a fingerprint once per company, even when claims race', async () => {
-    const claims = await Promise.all(Array.from({ length: 20 }, () => store.inTransaction((tx) => tx.claimFingerprint(COMPANY, '1001', 'same'))));
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await store.inTransaction((tx) => tx.claimFingerprint('another-company', '1001', 'same'))).toBe(true);
-    expect(await store.inTransaction((tx) => tx.claimFingerprint(COMPANY, '1002', 'same'))).toBe(true);
-  });
-
-  it('serialises two transactions creating the same payment: the second sees the first', async () => {
-    const create = (bookingId: string) =>
-      store.inTransaction(async (tx) => {
-        const existing = await tx.lockPayment(COMPANY, '2002');
-        if (existing) return `found ${existing.bookingId}`;
-        await tx.savePayment(aPayment({ number: '2002', bookingId }), true);
-        return `created ${bookingId}`;
-      });
-    const results = await Promise.all([create('B-1'), create('B-2'), create('B-3')]);
-    const created = results.filter((result) => result.startsWith('created'));
-    expect(created).toHaveLength(1);
-    const winner = created[0]?.split(' ')[1];
-    expect(results.filter((result) => result === `found ${winner}`)).toHaveLength(2);
+  it('keeps a duplicate as metadata pointing at its first copy', async () => {
+    const first = await store.settle(anApplied(0, 'f-1'));
+    const repeat = await store.settle({ entry: anEntry({ outcome: 'duplicate', query: '', body: Buffer.alloc(0), duplicateOf: Number(first) }) });
+    expect(await store.findCallback(Number(repeat))).toMatchObject({ outcome: 'duplicate', duplicateOf: first, query: '', body: Buffer.alloc(0) });
   });
 
   it('lists callbacks newest first, filtered by company and outcome, up to a limit', async () => {
@@ -146,7 +196,7 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
       [COMPANY, 'duplicate'],
       [COMPANY, 'applied'],
     ] as const) {
-      ids.push(await store.inTransaction((tx) => tx.recordCallback(anEntry({ companyId, outcome }))));
+      ids.push(Number(await store.settle({ entry: anEntry({ companyId, outcome }) })));
     }
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     const id = (index: number) => ids[index];
@@ -158,10 +208,8 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
 
   it('keeps about the cap of rejected callbacks, and every authentic one', async () => {
     for (let index = 0; index < 350; index++) {
-      await store.inTransaction(async (tx) => {
-        await tx.recordCallback(anEntry({ authentic: false, outcome: 'unauthenticated', number: `r-${index}` }));
-        if (index % 10 === 0) await tx.recordCallback(anEntry({ number: `a-${index}` }));
-      });
+      await store.settle({ entry: anEntry({ authentic: false, outcome: 'unauthenticated', number: `r-${index}` }) });
+      if (index % 10 === 0) await store.settle({ entry: anEntry({ number: `a-${index}` }) });
     }
     const rows = await store.listCallbacks({ limit: 10_000 });
     const rejected = rows.filter((row) => !row.authentic);
@@ -172,15 +220,44 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
     expect(rejected[0]?.number).toBe('r-349');
   });
 
-  it('refuses to acknowledge what it cannot write', async () => {
+  it('keeps rejected callbacks within the byte cap too, however few rows they are', async () => {
+    // 1 MB allowed: 20 KB bodies, so about 50 fit; pruned every 100 rejections.
+    for (let index = 0; index < 300; index++) {
+      await store.settle({ entry: anEntry({ authentic: false, outcome: 'invalid', number: `big-${index}`, body: Buffer.alloc(20_000, 120) }) });
+    }
+    const rejected = (await store.listCallbacks({ limit: 10_000 })).filter((row) => !row.authentic);
+    const bytes = rejected.reduce((sum, row) => sum + row.body.length + Buffer.byteLength(row.query), 0);
+    // After the prune at 300: at most 1 MB is kept, the newest rows.
+    expect(bytes).toBeLessThanOrEqual(1_000_000);
+    expect(rejected.length).toBeGreaterThanOrEqual(45);
+    expect(rejected[0]?.number).toBe('big-299');
+  });
+
+  it('refuses to acknowledge what it cannot write, reports it as unwritable until a write commits again', async () => {
+    expect(await store.health()).toEqual({ reachable: true, writable: true });
     const release = await refuseWrites(database);
     try {
-      await expect(store.inTransaction((tx) => tx.recordCallback(anEntry()))).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.settle({ entry: anEntry() })).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await store.health()).toEqual({ reachable: true, writable: false });
     } finally {
       await release();
     }
     expect(await store.listCallbacks({})).toEqual([]);
-    await store.inTransaction((tx) => tx.recordCallback(anEntry()));
+    await store.settle({ entry: anEntry() });
     expect(await store.listCallbacks({})).toHaveLength(1);
+    expect(await store.health()).toEqual({ reachable: true, writable: true });
+  });
+
+  it('refuses at once, without queueing, a write beyond the commit queue limit', async () => {
+    const limited = await database.open({ commitQueueLimit: 2 });
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 6 }, (_, index) => limited.settle({ entry: anEntry({ number: `q-${index}` }) })));
+      const refused = results.filter((result) => result.status === 'rejected');
+      expect(refused.length).toBeGreaterThan(0);
+      for (const result of refused) expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+      expect(await store.listCallbacks({})).toHaveLength(results.length - refused.length);
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -1,7 +1,19 @@
+import Ajv, { type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import type { OpenAPIV3 } from 'openapi-types';
 import { schemaValidator, type Contract } from '../../src/contract';
 
 const isErrorResponse = schemaValidator('ErrorResponse');
+
+// The service's router does not validate; answers are checked against the (dereferenced) schema the contract documents.
+const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
+const validators = new WeakMap<object, ValidateFunction>();
+
+function validatorOf(schema: object): ValidateFunction {
+  let validate = validators.get(schema);
+  if (!validate) validators.set(schema, (validate = ajv.compile(schema)));
+  return validate;
+}
 
 export interface Answer {
   status: number;
@@ -17,6 +29,10 @@ function pathItemFor(contract: Contract, path: string): { item?: Record<string, 
   const key = match ? (match[1] ? '/payment/billmate/v1/ipncallback.{format}' : '/payment/billmate/v1/ipncallback') : pathname;
   return { item: contract.document.paths[key] as Record<string, OpenAPIV3.OperationObject> | undefined, callback: !!match };
 }
+
+/**
+ * Fails unless the answer is one the contract documents: its status (or `default`), a media
+ * type declared for it, and for JSON a body valid against the declared schema.
 
 /**
  * Fails unless the answer is one the contract documents: its status (or `default`), a media
@@ -43,11 +59,11 @@ export function expectContractAnswer(contract: Contract, path: string, method: s
   if (!declared.includes(mediaType)) {
     throw new Error(`${method} ${path} answered ${answer.status} as '${mediaType}', the contract declares ${declared.join(', ')}`);
   }
-  if (mediaType === 'application/json' && operation.operationId) {
-    // With a status, openapi-backend picks that response's schema, or `default`.
-    const result = contract.api.validateResponse(JSON.parse(answer.text), operation.operationId, answer.status);
-    if (result.errors) {
-      throw new Error(`${method} ${path} ${answer.status} breaks the contract: ${JSON.stringify(result.errors)}`);
+  const schema = documented.content?.[mediaType]?.schema;
+  if (mediaType === 'application/json' && schema) {
+    const validate = validatorOf(schema);
+    if (!validate(JSON.parse(answer.text))) {
+      throw new Error(`${method} ${path} ${answer.status} breaks the contract: ${JSON.stringify(validate.errors)}`);
     }
   }
 }

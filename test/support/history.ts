@@ -1,5 +1,5 @@
 import { decide, type PaymentState } from '../../src/ipn/status';
-import type { PaymentWithHistory } from '../../src/store/types';
+import type { PaymentWithHistory } from '../../src/ipn/ports';
 
 /**
  * Replays a payment's history through the apply rule: every entry must have the outcome the

@@ -1,14 +1,16 @@
 import { Writable } from 'node:stream';
+import OpenAPIBackend from 'openapi-backend';
+import { loadConfig, type Config } from '../../src/config';
 import { loadContract, type Contract } from '../../src/contract';
-import { createApp } from '../../src/http/app';
-import { listen, type RunningServer } from '../../src/http/server';
+import { startService } from '../../src/main';
 import { createLogger } from '../../src/observability/logger';
-import { CallbackMetrics } from '../../src/observability/metrics';
 import type { PaymentStore } from '../../src/store/types';
 import { expectContractAnswer, type Answer } from './contract-check';
 
 export interface TestService {
   url: string;
+  /** The operations listener's URL, when the service was started with OPS_PORT. */
+  opsUrl: string | undefined;
   store: PaymentStore;
   contract: Contract;
   /** Every log line the service wrote, parsed. */
@@ -18,11 +20,8 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-/** The real app on 127.0.0.1 with a free port, over the given store. */
-export async function startTestService(
-  store: PaymentStore,
-  options: { bodyLimitBytes?: number; clock?: () => Date } = {},
-): Promise<TestService> {
+/** The real service (the composition root serve runs) on 127.0.0.1 with a free port, over the given store. */
+export async function startTestService(store: PaymentStore, environment: Record<string, string> = {}): Promise<TestService> {
   const contract = await loadContract();
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -31,35 +30,20 @@ export async function startTestService(
       done();
     },
   });
-  const app = createApp({
-    contract,
-    store,
-    metrics: new CallbackMetrics(),
-    logger: createLogger('info', sink),
-    bodyLimitBytes: options.bodyLimitBytes ?? 65536,
-    clock: options.clock,
-  });
-  const server: RunningServer = await listen(app, '127.0.0.1', 0, {
-    headersTimeoutMs: 10_000,
-    requestTimeoutMs: 30_000,
-    keepAliveTimeoutMs: 5000,
-    shutdownTimeoutMs: 5000,
-  });
+  const config: Config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SHUTDOWN_TIMEOUT_MS: '5000', ...environment });
+  const service = await startService(config, { store, logger: createLogger('info', sink) });
   return {
-    url: server.url,
+    url: service.http.url,
+    opsUrl: service.ops?.url,
     store,
     contract,
     logs,
     send: async (path, init) => {
-      const response = await fetch(`${server.url}${path}`, init);
-      const answer: Answer = {
-        status: response.status,
-        headers: response.headers,
-        text: await response.text(),
-      };
+      const response = await fetch(`${service.http.url}${path}`, init);
+      const answer: Answer = { status: response.status, headers: response.headers, text: await response.text() };
       expectContractAnswer(contract, path, init?.method ?? 'GET', answer);
       return answer;
     },
-    stop: () => server.stop(),
+    stop: () => service.stop(),
   };
 }

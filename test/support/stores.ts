@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openStore } from '../../src/store/open';
+import type { RejectedRetention } from '../../src/store/sqlite/store';
 import type { PaymentStore, StoreEngine } from '../../src/store/types';
 import { adminUrl, databaseUrl } from './postgres-url';
 
@@ -14,34 +15,41 @@ export const describeStore: jest.Describe = (
   engine === 'postgres' && process.env.POSTGRES_UNAVAILABLE ? describe.skip : describe
 ) as jest.Describe;
 
+export const DEFAULT_RETENTION: RejectedRetention = { rows: 10_000, bytes: 256 * 1024 * 1024 };
+
 /** A fresh, empty database of the current engine, and how to remove it. */
 export interface TestDatabase {
   url: string;
-  open(options?: { rejectedCallbackCap?: number }): Promise<PaymentStore>;
+  open(options?: { retention?: Partial<RejectedRetention>; commitQueueLimit?: number }): Promise<PaymentStore>;
   drop(): Promise<void>;
 }
 
 export async function createTestDatabase(kind: StoreEngine = engine): Promise<TestDatabase> {
+  let url: string;
+  let drop: () => Promise<void>;
   if (kind === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'qvickly-ipn-'));
-    const url = `sqlite:${path.join(dir, 'store.sqlite')}`;
-    return {
-      url,
-      open: (options) => openStore({ databaseUrl: url, rejectedCallbackCap: options?.rejectedCallbackCap ?? 10_000 }),
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
+    url = `sqlite:${path.join(dir, 'store.sqlite')}`;
+    drop = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const name = `qvickly_ipn_test_${randomBytes(6).toString('hex')}`;
+    await adminQuery(`CREATE DATABASE ${name}`);
+    url = databaseUrl(name);
+    drop = () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
-  const name = `qvickly_ipn_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = databaseUrl(name);
   return {
     url,
-    open: (options) => openStore({ databaseUrl: url, rejectedCallbackCap: options?.rejectedCallbackCap ?? 10_000 }),
-    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    open: (options) =>
+      openStore({
+        databaseUrl: url,
+        retention: { rows: options?.retention?.rows ?? DEFAULT_RETENTION.rows, bytes: options?.retention?.bytes ?? DEFAULT_RETENTION.bytes },
+        commitQueueLimit: options?.commitQueueLimit,
+      }),
+    drop,
   };
 }
 
-async function adminQuery(sql: string): Promise<void> {
+export async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl() });
   await client.connect();
   try {

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import type { OpenAPIV3 } from 'openapi-types';
-import { serializeAnswer } from '../../src/http/formats';
-import { RESPONSE_FORMATS } from '../../src/http/formats/dto';
+import { RESPONSE_FORMATS, serializeAnswer, type ResponseFormat } from '../../src/http/formats';
+import type { AnswerBody, ErrorResponse, IpnCallBackResponse } from '../../src/http/formats/body';
 import { contractPath } from '../../src/paths';
-import type { AnswerBody, ErrorResponse, IpnCallBackResponse, ResponseFormat } from '../../src/http/formats/dto';
 import { CALLBACK_RESPONSES, FORMAT_MEDIA_TYPES, responseExamples } from '../support/contract-examples';
 
 function bodyOf(dto: unknown): AnswerBody {

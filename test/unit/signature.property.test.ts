@@ -260,18 +260,18 @@ describePhp('the signature check accepts exactly what PHP signs (fast-check agai
         // Accepted: PHP's text as signed, the text as sent, and a JSON.stringify re-serialisation of PHP's text
         // (that one only when JavaScript keeps the key order: otherwise the data really changed; and not asserted
         // for integer literals, which JSON.parse may or may not round).
-        expect(verifySignature(key, fromPhp.hash, fromPhp.signed)).toEqual({
+        expect(verifySignature([key], fromPhp.hash, fromPhp.signed)).toEqual({
           valid: true,
           signedText: fromPhp.signed,
-          via: 'as-received',
+          keyIndex: 0,
         });
-        expect(verifySignature(key, fromPhp.hash, sentText)).toMatchObject({ valid: true, signedText: fromPhp.signed });
+        expect(verifySignature([key], fromPhp.hash, sentText)).toMatchObject({ valid: true, signedText: fromPhp.signed });
         const reserialised = JSON.stringify(JSON.parse(fromPhp.signed));
-        if (!hasLiteral(data)) expect(verifySignature(key, fromPhp.hash, reserialised).valid).toBe(orderKept);
+        if (!hasLiteral(data)) expect(verifySignature([key], fromPhp.hash, reserialised).valid).toBe(orderKept);
 
         // Refused: another secret, and the same data with one character changed.
-        expect(verifySignature(`${key}x`, fromPhp.hash, fromPhp.signed)).toEqual({ valid: false, reason: 'hash-mismatch' });
-        expect(verifySignature(key, fromPhp.hash, toText(changeStatus(data, change)))).toEqual({
+        expect(verifySignature([`${key}x`], fromPhp.hash, fromPhp.signed)).toEqual({ valid: false, reason: 'hash-mismatch' });
+        expect(verifySignature([key], fromPhp.hash, toText(changeStatus(data, change)))).toEqual({
           valid: false,
           reason: 'hash-mismatch',
         });

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { AnswerBody } from './dto';
+import type { AnswerBody } from './body';
 import { toJsv } from './jsv';
 
 /**

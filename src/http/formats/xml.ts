@@ -1,6 +1,6 @@
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
-import type { AnswerBody, ErrorResponse, IpnCallBackResponse } from './dto';
+import type { AnswerBody, ErrorResponse, IpnCallBackResponse } from './body';
 
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 const ARRAYS = 'http://schemas.microsoft.com/2003/10/Serialization/Arrays';

@@ -3,8 +3,7 @@ import { readContractText } from '../contract';
 import type { CallbackMetrics } from '../observability/metrics';
 import { docsPath } from '../paths';
 import type { PaymentStore } from '../store/types';
-import type { Answer } from './answer';
-import { errorResponse, HttpProblem } from './errors';
+import { problems, type Answer } from './answers';
 
 const HEALTH_TIMEOUT_MS = 2000;
 
@@ -16,22 +15,29 @@ function json(status: number, value: unknown): Answer {
   return { status, content: JSON.stringify(value), contentType: 'application/json; charset=utf-8' };
 }
 
+/** The store's state as /health reports it: reachable, and its last write committed. */
+async function storeState(store: PaymentStore): Promise<'reachable' | 'unwritable' | 'unreachable'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('health check timed out')), HEALTH_TIMEOUT_MS);
+  });
+  try {
+    const health = await Promise.race([store.health(), timeout]);
+    if (!health.reachable) return 'unreachable';
+    return health.writable ? 'reachable' : 'unwritable';
+  } catch {
+    return 'unreachable';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** GET /health, /metrics, /openapi.yaml and /docs. */
 export function operationsHandlers(store: PaymentStore, metrics: CallbackMetrics) {
   return {
     getHealth: async (): Promise<Answer> => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('health check timed out')), HEALTH_TIMEOUT_MS);
-      });
-      try {
-        await Promise.race([store.ping(), timeout]);
-        return json(200, { status: 'ok', store: 'reachable', engine: store.engine });
-      } catch {
-        return json(503, { status: 'unavailable', store: 'unreachable', engine: store.engine });
-      } finally {
-        clearTimeout(timer);
-      }
+      const state = await storeState(store);
+      return json(state === 'reachable' ? 200 : 503, { status: state === 'reachable' ? 'ok' : 'unavailable', store: state, engine: store.engine });
     },
     getMetrics: async (): Promise<Answer> => {
       const { contentType, text } = await metrics.exposition();
@@ -51,7 +57,7 @@ export function operationsHandlers(store: PaymentStore, metrics: CallbackMetrics
           headers: { 'Content-Security-Policy': DOCS_POLICY },
         };
       } catch {
-        throw new HttpProblem(404, errorResponse('NotFound', 'The API reference has not been built; run npm run docs'));
+        return problems.referenceNotBuilt();
       }
     },
   };

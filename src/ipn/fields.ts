@@ -32,16 +32,15 @@ function add(source: FieldSource, field: Field): void {
 }
 
 /**
- * The top-level members of a JSON object (text JSON.parse has already accepted), with the exact
- * text of each value, found with jsonc-parser's token scanner: no tree is built for the nested
- * values, which only the signature needs, as text.
+ * Calls `visit` with each top-level member of a JSON object (text JSON.parse has already
+ * accepted) and the exact text of its value, found with jsonc-parser's token scanner: no tree
+ * is built for nested values.
  */
-export function fieldsOfJsonObject(text: string, parsed: Record<string, unknown>): FieldSource {
-  const source: FieldSource = new Map();
+function forEachMember(text: string, visit: (key: string, valueText: string) => void): void {
   const scanner = jsonc.createScanner(text, true);
-  if ((scanner.scan() as number) !== SyntaxKind.OpenBraceToken) return source;
+  if ((scanner.scan() as number) !== SyntaxKind.OpenBraceToken) return;
   for (let token: number = scanner.scan(); token === SyntaxKind.StringLiteral; token = scanner.scan()) {
-    const sentKey = scanner.getTokenValue();
+    const key = scanner.getTokenValue();
     scanner.scan(); // the colon
     scanner.scan();
     const start = scanner.getTokenOffset();
@@ -51,11 +50,29 @@ export function fieldsOfJsonObject(text: string, parsed: Record<string, unknown>
       else if (kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) depth -= 1;
       if (depth === 0 || kind === SyntaxKind.EOF) break;
     }
-    const end = scanner.getTokenOffset() + scanner.getTokenLength();
-    add(source, { sentKey, value: parsed[sentKey], text: text.slice(start, end), isText: false });
+    visit(key, text.slice(start, scanner.getTokenOffset() + scanner.getTokenLength()));
     if ((scanner.scan() as number) !== SyntaxKind.CommaToken) break;
   }
+}
+
+/** The top-level members of a JSON object, with the exact text of each value. */
+export function fieldsOfJsonObject(text: string, parsed: Record<string, unknown>): FieldSource {
+  const source: FieldSource = new Map();
+  forEachMember(text, (sentKey, valueText) => add(source, { sentKey, value: parsed[sentKey], text: valueText, isText: false }));
   return source;
+}
+
+/**
+ * The text of a member's value as sent, for the last member of that exact name (the one
+ * JSON.parse and PHP's json_decode keep). A number is read from here, never through a
+ * JavaScript number, which would round integers beyond 2^53.
+ */
+export function memberText(objectText: string, name: string): string | undefined {
+  let found: string | undefined;
+  forEachMember(objectText, (key, valueText) => {
+    if (key === name) found = valueText;
+  });
+  return found;
 }
 
 /**

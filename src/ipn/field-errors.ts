@@ -1,5 +1,8 @@
 import type { ErrorObject } from 'ajv';
-import type { ResponseError } from './formats/dto';
+import type { components } from '../../generated/openapi';
+
+/** A field error as ServiceStack reports it (the contract's ResponseError). */
+export type FieldError = components['schemas']['ResponseError'];
 
 /** Names a field from its path in the validated object, as the caller sent it. */
 export type FieldNamer = (segments: string[]) => string;
@@ -35,7 +38,7 @@ function segmentsOf(error: ErrorObject): string[] {
 }
 
 /** Most telling first: a missing value, then a length, then a value that does not parse. */
-function describe(error: ErrorObject, field: string, value: unknown): { rank: number; entry: ResponseError } {
+function describe(error: ErrorObject, field: string, value: unknown): { rank: number; entry: FieldError } {
   const limit = (error.params as { limit?: number }).limit;
   if (error.keyword === 'required' || (error.keyword === 'minLength' && limit === 1)) {
     return { rank: 3, entry: { ErrorCode: 'NotEmpty', FieldName: field, Message: `'${field}' must not be empty` } };
@@ -53,8 +56,8 @@ function describe(error: ErrorObject, field: string, value: unknown): { rank: nu
 }
 
 /** Ajv's errors as ServiceStack field errors: one per field, in the order fields failed. */
-export function toResponseErrors(errors: readonly ErrorObject[], validated: unknown, nameOf: FieldNamer): ResponseError[] {
-  const byField = new Map<string, { rank: number; entry: ResponseError }>();
+export function toFieldErrors(errors: readonly ErrorObject[], validated: unknown, nameOf: FieldNamer): FieldError[] {
+  const byField = new Map<string, { rank: number; entry: FieldError }>();
   for (const error of errors) {
     const segments = segmentsOf(error);
     const field = nameOf(segments);

@@ -1,0 +1,118 @@
+import type { CallbackOutcome } from './outcome';
+import type { PaymentCategory } from './status';
+
+/** A request to the callback route exactly as it arrived: what the inbox keeps, and all a replay needs. */
+export interface Delivery {
+  receivedAt: string;
+  contentType: string | null;
+  contentEncoding: string | null;
+  query: string;
+  body: Buffer;
+  remoteAddress: string | null;
+}
+
+/** What a callback says about itself. Until its signature is verified, these are claims, not facts. */
+export interface CallbackClaims {
+  companyId: string | null;
+  bookingId: string | null;
+  articleTypeId: number | null;
+  number: string | null;
+  status: string | null;
+}
+
+/** One inbox row: the delivery, what it was about, and what became of it. */
+export interface InboxEntry extends Delivery, CallbackClaims {
+  authentic: boolean;
+  outcome: CallbackOutcome;
+  reason: string | null;
+  replayOf: number | null;
+  /** A duplicate keeps its metadata and the id of the first copy; its body and query are not kept again. */
+  duplicateOf: number | null;
+}
+
+export interface StoredCallback extends InboxEntry {
+  callbackId: number;
+}
+
+export interface Payment {
+  companyId: string;
+  number: string;
+  bookingId: string;
+  articleTypeId: number;
+  orderid: string | null;
+  status: string;
+  category: PaymentCategory;
+  url: string | null;
+  updatedAt: string;
+}
+
+/** A callback that reached the apply rule, as the payment's history shows it. */
+export interface HistoryEntry {
+  status: string;
+  category: PaymentCategory;
+  outcome: 'applied' | 'stale' | 'conflict';
+  callbackId: number;
+  receivedAt: string;
+}
+
+export interface PaymentWithHistory extends Payment {
+  history: HistoryEntry[];
+}
+
+/** A company's Qvickly secrets, as the signature check needs them. */
+export interface CompanyKeys {
+  companyId: string;
+  secret: string;
+}
+
+/** A payment as a callback finds it: everything the binding check, dedupe and the apply rule read. */
+export interface PaymentView {
+  payment: Payment | undefined;
+  /** 0 while the payment does not exist; changes with every write to the payment or its history. */
+  version: number;
+  /** Each distinct signed data received for the payment: fingerprint -> its first copy's callback id (null if not known). */
+  fingerprints: ReadonlyMap<string, number | null>;
+}
+
+/** What the store reads for one callback, in one go: the company's keys and the payment. */
+export interface CallbackView {
+  company: CompanyKeys | undefined;
+  payment: PaymentView;
+}
+
+/**
+ * Everything one callback writes, committed atomically and durably, or not at all. A settlement
+ * decided on a view of the payment commits only while the payment is still at that version.
+ */
+export interface Settlement {
+  entry: InboxEntry;
+  /** The payment version the settlement was decided on; undefined when it does not depend on it. */
+  expectedVersion?: number;
+  /** The signed data's fingerprint, claimed for this callback: it becomes the first copy. */
+  fingerprint?: string;
+  payment?: { change: 'create' | 'update'; state: Payment };
+  history?: Omit<HistoryEntry, 'callbackId'>;
+}
+
+/** Why a settlement was not committed: the payment moved (or its data was claimed) since the view. */
+export const VIEW_CHANGED = 'view-changed' as const;
+
+/** The store as the IPN use case sees it. */
+export interface CallbackStore {
+  viewCallback(companyId: string, number: string): Promise<CallbackView>;
+  /** Resolves with the inbox id once the commit is durable, or VIEW_CHANGED having written nothing. */
+  settle(settlement: Settlement): Promise<number | typeof VIEW_CHANGED>;
+}
+
+/** The inbox as a replay reads it. */
+export interface InboxReader {
+  findCallback(callbackId: number): Promise<StoredCallback | undefined>;
+}
+
+/** Thrown by a store when it cannot durably record: the caller must not acknowledge. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

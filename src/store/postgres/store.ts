@@ -1,0 +1,293 @@
+import pg from 'pg';
+import {
+  StoreUnavailableError,
+  VIEW_CHANGED,
+  type CallbackView,
+  type Payment,
+  type PaymentWithHistory,
+  type Settlement,
+  type StoredCallback,
+} from '../../ipn/ports';
+import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
+import { toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
+import type { RejectedRetention } from '../sqlite/store';
+import type { CallbackFilter, CompanySummary, PaymentStore, StoreHealth } from '../types';
+import { isDatabaseFailure, storable, TYPES } from './values';
+
+export interface PostgresOptions {
+  connectionString: string;
+  retention: RejectedRetention;
+  poolSize?: number;
+  /** Most settlements in flight; beyond it a callback gets 503 at once. */
+  commitQueueLimit?: number;
+}
+
+const PRUNE_EVERY = 100;
+// Any constant shared by every instance: serialises migrations when several start at once.
+const MIGRATION_LOCK = 4_242_001;
+// Raised by ipn_settle when its guard fails; a concurrent creation of the payment is 23505.
+const VIEW_CHANGED_CODES = new Set(['QV409', '23505']);
+// A deadlock or serialization failure: the statement is simply run again.
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 5;
+
+const VIEW_QUERY = `
+  SELECT c.secret, p.*,
+         ARRAY(SELECT f.fingerprint FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS fingerprints,
+         ARRAY(SELECT f.callback_id FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS first_copies
+  FROM (SELECT 1) AS one
+  LEFT JOIN companies c ON c.company_id = $1
+  LEFT JOIN payments p ON p.company_id = $1 AND p.number = $2`;
+
+const SETTLE_QUERY = `SELECT ipn_settle(${Array.from({ length: 23 }, (_, index) => `$${index + 1}`).join(', ')}) AS callback_id`;
+
+/**
+ * The store for several instances on one PostgreSQL database. Every connection runs with
+ * synchronous_commit=on, so a statement returns only once its commit is durable. A callback
+ * costs two round trips: one read (its company's keys and its payment) and one write (the
+ * ipn_settle function, one statement), guarded so that concurrent writers to one payment are
+ * serialised by its version and row lock, not by any process.
+ */
+export class PostgresStore implements PaymentStore {
+  readonly engine = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private rejectedSincePrune = 0;
+  private inFlight = 0;
+  private lastWriteFailed = false;
+
+  static async open(options: PostgresOptions, onMigration?: (migration: Migration) => void): Promise<PostgresStore> {
+    const store = new PostgresStore(options);
+    try {
+      await runMigrations(store.migrationTarget(), 'postgres', onMigration);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  private constructor(private readonly options: PostgresOptions) {
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 2000,
+      idleTimeoutMillis: 10_000,
+      query_timeout: 10_000,
+      options: '-c synchronous_commit=on',
+      types: TYPES,
+    });
+    // An idle connection dropped by the server must not take the process down; the next query reconnects.
+    this.pool.on('error', () => undefined);
+  }
+
+  private migrationTarget(): MigrationTarget {
+    let client: pg.PoolClient | undefined;
+    const connected = (): pg.PoolClient => {
+      if (!client) throw new Error('migrations run only inside withLock');
+      return client;
+    };
+    return {
+      withLock: async (work) => {
+        client = await this.connect();
+        try {
+          await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+          return await work();
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+          client.release();
+          client = undefined;
+        }
+      },
+      appliedVersions: async () => {
+        const db = connected();
+        await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)');
+        const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
+        return new Set(rows.map((row) => Number(row.version)));
+      },
+      apply: async (migration, appliedAt) => {
+        const db = connected();
+        await db.query('BEGIN');
+        try {
+          await db.query(migration.sql);
+          await db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, appliedAt]);
+          await db.query('COMMIT');
+        } catch (error) {
+          await db.query('ROLLBACK');
+          throw error;
+        }
+      },
+    };
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw new StoreUnavailableError('PostgreSQL cannot be reached', { cause: error });
+    }
+  }
+
+  private async query<R extends pg.QueryResultRow = Row>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    if (this.pool.ended) throw new StoreUnavailableError('the store is closed');
+    try {
+      return await this.pool.query<R>(text, storable(values));
+    } catch (error) {
+      throw isDatabaseFailure(error) ? new StoreUnavailableError('PostgreSQL query failed', { cause: error }) : error;
+    }
+  }
+
+  async viewCallback(companyId: string, number: string): Promise<CallbackView> {
+    const { rows } = await this.query(VIEW_QUERY, [companyId, number]);
+    const row = rows[0] ?? {};
+    const fingerprints = (row.fingerprints as string[] | undefined) ?? [];
+    const firstCopies = (row.first_copies as Array<number | null> | undefined) ?? [];
+    return {
+      company: row.secret === null || row.secret === undefined ? undefined : { companyId, secret: String(row.secret) },
+      payment: {
+        payment: row.number === null || row.number === undefined ? undefined : toPayment(row),
+        version: row.version === null || row.version === undefined ? 0 : Number(row.version),
+        fingerprints: toFingerprints(fingerprints.map((fingerprint, index) => ({ fingerprint, callback_id: firstCopies[index] ?? null }))),
+      },
+    };
+  }
+
+  async settle(settlement: Settlement): Promise<number | typeof VIEW_CHANGED> {
+    if (this.pool.ended) throw new StoreUnavailableError('the store is closed');
+    if (this.inFlight >= (this.options.commitQueueLimit ?? 1000)) {
+      throw new StoreUnavailableError(`${this.inFlight} writes are already waiting for PostgreSQL`);
+    }
+    this.inFlight += 1;
+    try {
+      const callbackId = await this.settleOnce(settlement);
+      if (!settlement.entry.authentic) await this.pruneRejected();
+      return callbackId;
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private async settleOnce(settlement: Settlement): Promise<number | typeof VIEW_CHANGED> {
+    const values = settleValues(settlement);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{ callback_id: number }>(SETTLE_QUERY, values);
+        this.lastWriteFailed = false;
+        return Number(rows[0]?.callback_id);
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? '';
+        if (VIEW_CHANGED_CODES.has(code)) return VIEW_CHANGED;
+        if (RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
+        if (!isDatabaseFailure(error)) throw error;
+        this.lastWriteFailed = true;
+        throw new StoreUnavailableError('PostgreSQL write failed', { cause: error });
+      }
+    }
+  }
+
+  /** Keeps rejected rows within both caps, checked every PRUNE_EVERY rejections. */
+  private async pruneRejected(): Promise<void> {
+    if (++this.rejectedSincePrune < PRUNE_EVERY) return;
+    this.rejectedSincePrune = 0;
+    await this.query(
+      `DELETE FROM callbacks WHERE NOT authentic AND callback_id <= (
+         SELECT callback_id FROM (
+           SELECT callback_id,
+                  ROW_NUMBER() OVER newest AS kept_rows,
+                  SUM(octet_length(body) + octet_length(query)) OVER newest AS kept_bytes
+           FROM callbacks WHERE NOT authentic
+           WINDOW newest AS (ORDER BY callback_id DESC)) AS ranked
+         WHERE kept_rows > $1 OR kept_bytes > $2
+         ORDER BY callback_id DESC LIMIT 1)`,
+      [this.options.retention.rows, this.options.retention.bytes],
+    );
+  }
+
+  async health(): Promise<StoreHealth> {
+    try {
+      await this.query('SELECT 1');
+      return { reachable: true, writable: !this.lastWriteFailed };
+    } catch {
+      return { reachable: false, writable: false };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+
+  async setCompany(companyId: string, secret: string, merchantId: string | null, now: string): Promise<void> {
+    await this.query(
+      `INSERT INTO companies (company_id, secret, merchant_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+       ON CONFLICT (company_id) DO UPDATE SET secret = excluded.secret,
+         merchant_id = COALESCE(excluded.merchant_id, companies.merchant_id), updated_at = excluded.updated_at`,
+      [companyId, secret, merchantId, now],
+    );
+  }
+
+  async listCompanies(): Promise<CompanySummary[]> {
+    const { rows } = await this.query('SELECT company_id, merchant_id, updated_at FROM companies ORDER BY company_id');
+    return rows.map((row) => ({
+      companyId: String(row.company_id),
+      merchantId: row.merchant_id === null ? null : String(row.merchant_id),
+      updatedAt: String(row.updated_at),
+    }));
+  }
+
+  async findPayment(companyId: string, number: string): Promise<PaymentWithHistory | undefined> {
+    const { rows } = await this.query('SELECT * FROM payments WHERE company_id = $1 AND number = $2', [companyId, number]);
+    if (!rows[0]) return undefined;
+    const history = await this.query('SELECT * FROM payment_history WHERE company_id = $1 AND number = $2 ORDER BY history_id', [companyId, number]);
+    return { ...toPayment(rows[0]), history: history.rows.map(toHistoryEntry) };
+  }
+
+  async listPayments(companyId: string, bookingId?: string): Promise<Payment[]> {
+    const { rows } = await this.query(
+      'SELECT * FROM payments WHERE company_id = $1 AND ($2::text IS NULL OR booking_id = $2) ORDER BY created_at, number',
+      [companyId, bookingId ?? null],
+    );
+    return rows.map(toPayment);
+  }
+
+  async listCallbacks(filter: CallbackFilter): Promise<StoredCallback[]> {
+    const { rows } = await this.query(
+      `SELECT * FROM callbacks WHERE ($1::text IS NULL OR company_id = $1) AND ($2::text IS NULL OR outcome = $2)
+       ORDER BY callback_id DESC LIMIT $3`,
+      [filter.companyId ?? null, filter.outcome ?? null, filter.limit ?? 100],
+    );
+    return rows.map(toStoredCallback);
+  }
+
+  async findCallback(callbackId: number): Promise<StoredCallback | undefined> {
+    const { rows } = await this.query('SELECT * FROM callbacks WHERE callback_id = $1', [callbackId]);
+    return rows[0] ? toStoredCallback(rows[0]) : undefined;
+  }
+}
+
+/** ipn_settle's arguments, in its order. */
+function settleValues({ entry, expectedVersion, fingerprint, payment, history }: Settlement): unknown[] {
+  return storable([
+    entry.receivedAt,
+    entry.companyId,
+    entry.bookingId,
+    entry.articleTypeId,
+    entry.number,
+    entry.status,
+    entry.contentType,
+    entry.contentEncoding,
+    entry.query,
+    entry.body,
+    entry.remoteAddress,
+    entry.authentic,
+    entry.outcome,
+    entry.reason,
+    entry.replayOf,
+    entry.duplicateOf,
+    expectedVersion ?? null,
+    fingerprint ?? null,
+    payment?.change ?? null,
+    payment?.state.orderid ?? null,
+    history?.category ?? null,
+    payment?.state.url ?? null,
+    history !== undefined,
+  ]);
+}

@@ -1,0 +1,231 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  StoreUnavailableError,
+  VIEW_CHANGED,
+  type CallbackView,
+  type Payment,
+  type PaymentWithHistory,
+  type Settlement,
+  type StoredCallback,
+} from '../../ipn/ports';
+import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
+import { callbackValues, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
+import type { CallbackFilter, CompanySummary, PaymentStore, StoreHealth } from '../types';
+import { Checkpointer } from './checkpointer';
+import { GroupCommit } from './group-commit';
+import { prepareStatements, type SqliteStatements } from './statements';
+
+/** How much of the inbox's rejected (unauthenticated or undecodable) rows is kept; older ones are pruned. */
+export interface RejectedRetention {
+  rows: number;
+  bytes: number;
+}
+
+export interface SqliteOptions {
+  file: string;
+  retention: RejectedRetention;
+  /** How long a write waits for another connection's lock before the callback gets 503. */
+  busyTimeoutMs?: number;
+  /** Most settlements committed together in one group commit. */
+  maxBatch?: number;
+  /** Most settlements waiting for the disk; beyond it a callback gets 503 at once. */
+  commitQueueLimit?: number;
+}
+
+const PRUNE_EVERY = 100;
+
+/**
+ * The embedded store. WAL with synchronous=FULL on every open, so a COMMIT has reached the disk
+ * when it returns; settlements are written by group commit. The folder is created 0700 and the
+ * database 0600 (SQLite gives its -wal and -shm files the database's permissions).
+ */
+export class SqliteStore implements PaymentStore {
+  readonly engine = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private statements!: SqliteStatements;
+  private commits!: GroupCommit;
+  private readonly checkpointer: Checkpointer | undefined;
+  private rejectedSincePrune = 0;
+
+  static async open(options: SqliteOptions, onMigration?: (migration: Migration) => void): Promise<SqliteStore> {
+    const store = new SqliteStore(options);
+    try {
+      await runMigrations(store.migrationTarget(), 'sqlite', onMigration);
+    } catch (error) {
+      store.db.close();
+      throw error;
+    }
+    store.statements = prepareStatements(store.db);
+    store.commits = new GroupCommit(store.db, { maxBatch: options.maxBatch ?? 256, queueLimit: options.commitQueueLimit ?? 1000 });
+    return store;
+  }
+
+  private constructor(private readonly options: SqliteOptions) {
+    if (options.file !== ':memory:') createPrivately(path.resolve(options.file));
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 1000)}`);
+    if (options.file !== ':memory:') {
+      // Checkpoints move to their own thread; should it ever stop, SQLite takes them back.
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      this.checkpointer = new Checkpointer(path.resolve(options.file), () => {
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      });
+    }
+  }
+
+  /** The pragmas that carry the durability guarantee, as SQLite reports them. */
+  durability(): { journalMode: string; synchronous: number; walAutocheckpoint: number } {
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: Number(this.db.pragma('synchronous', { simple: true })),
+      walAutocheckpoint: Number(this.db.pragma('wal_autocheckpoint', { simple: true })),
+    };
+  }
+
+  private migrationTarget(): MigrationTarget {
+    const db = this.db;
+    return {
+      // One writer per file: SQLite's own write lock (BEGIN IMMEDIATE per migration) is the lock.
+      withLock: (work) => work(),
+      appliedVersions: async () => {
+        db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+        return new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all().map(Number));
+      },
+      apply: async (migration, appliedAt) => {
+        db.transaction(() => {
+          db.exec(migration.sql);
+          db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, appliedAt);
+        }).immediate();
+      },
+    };
+  }
+
+  async viewCallback(companyId: string, number: string): Promise<CallbackView> {
+    return this.reading((s) => {
+      const secret = (s.findSecret.get(companyId) as { secret: string } | undefined)?.secret;
+      const row = s.findPayment.get(companyId, number) as Row | undefined;
+      return {
+        company: secret === undefined ? undefined : { companyId, secret },
+        payment: {
+          payment: row ? toPayment(row) : undefined,
+          version: row ? Number(row.version) : 0,
+          fingerprints: toFingerprints(s.listFingerprints.all(companyId, number) as Row[]),
+        },
+      };
+    });
+  }
+
+  settle(settlement: Settlement): Promise<number | typeof VIEW_CHANGED> {
+    if (!this.db.open) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    return this.commits.run(() => this.write(settlement));
+  }
+
+  /** One settlement inside a group commit: its guards first, then every write. */
+  private write(settlement: Settlement): number | typeof VIEW_CHANGED {
+    const s = this.statements;
+    const { entry, fingerprint, payment, history } = settlement;
+    const companyId = entry.companyId ?? '';
+    const number = entry.number ?? '';
+    if (settlement.expectedVersion !== undefined) {
+      const version = (s.paymentVersion.get(companyId, number) as number | undefined) ?? 0;
+      if (version !== settlement.expectedVersion) return VIEW_CHANGED;
+    }
+    if (fingerprint !== undefined && s.fingerprintExists.get(companyId, number, fingerprint) !== undefined) return VIEW_CHANGED;
+    const callbackId = Number(s.insertCallback.run(...callbackValues(entry, entry.authentic ? 1 : 0)).lastInsertRowid);
+    if (fingerprint !== undefined) s.insertFingerprint.run(companyId, number, fingerprint, callbackId);
+    if (payment) (payment.change === 'create' ? s.insertPayment : s.updatePayment).run(payment.state);
+    else if (history) s.touchPayment.run(companyId, number);
+    if (history) s.insertHistory.run(companyId, number, history.status, history.category, history.outcome, callbackId, history.receivedAt);
+    if (!entry.authentic) this.pruneRejected();
+    return callbackId;
+  }
+
+  /** Keeps rejected rows within both caps, checked every PRUNE_EVERY rejections. */
+  private pruneRejected(): void {
+    if (++this.rejectedSincePrune < PRUNE_EVERY) return;
+    this.rejectedSincePrune = 0;
+    const { rows, bytes } = this.options.retention;
+    const newest = this.statements.newestPrunable.get({ rows, bytes }) as number | undefined;
+    if (newest !== undefined) this.statements.pruneRejected.run(newest);
+  }
+
+  async health(): Promise<StoreHealth> {
+    let reachable = this.db.open;
+    try {
+      if (reachable) this.db.prepare('SELECT 1').get();
+    } catch {
+      reachable = false;
+    }
+    return { reachable, writable: reachable && !this.commits.lastCommitFailed };
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    await this.commits.drained();
+    await this.checkpointer?.stop();
+    this.db.close();
+  }
+
+  private readable(): SqliteStatements {
+    if (!this.db.open) throw new StoreUnavailableError('the store is closed');
+    return this.statements;
+  }
+
+  /** A read on the use case's path: a store that cannot answer it is unavailable (503), not broken. */
+  private reading<T>(read: (statements: SqliteStatements) => T): T {
+    const statements = this.readable();
+    try {
+      return read(statements);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'SqliteError') throw new StoreUnavailableError('the store cannot be read', { cause: error });
+      throw error;
+    }
+  }
+
+  async setCompany(companyId: string, secret: string, merchantId: string | null, now: string): Promise<void> {
+    this.readable().upsertCompany.run(companyId, secret, merchantId, now, now);
+  }
+
+  async listCompanies(): Promise<CompanySummary[]> {
+    return (this.readable().listCompanies.all() as Row[]).map((row) => ({
+      companyId: String(row.company_id),
+      merchantId: row.merchant_id === null ? null : String(row.merchant_id),
+      updatedAt: String(row.updated_at),
+    }));
+  }
+
+  async findPayment(companyId: string, number: string): Promise<PaymentWithHistory | undefined> {
+    const s = this.readable();
+    const row = s.findPayment.get(companyId, number) as Row | undefined;
+    if (!row) return undefined;
+    return { ...toPayment(row), history: (s.listHistory.all(companyId, number) as Row[]).map(toHistoryEntry) };
+  }
+
+  async listPayments(companyId: string, bookingId?: string): Promise<Payment[]> {
+    const s = this.readable();
+    const rows = bookingId === undefined ? s.listPayments.all(companyId) : s.listPaymentsOfBooking.all(companyId, bookingId);
+    return (rows as Row[]).map(toPayment);
+  }
+
+  async listCallbacks(filter: CallbackFilter): Promise<StoredCallback[]> {
+    const rows = this.readable().listCallbacks.all({ company: filter.companyId ?? null, outcome: filter.outcome ?? null, limit: filter.limit ?? 100 });
+    return (rows as Row[]).map(toStoredCallback);
+  }
+
+  async findCallback(callbackId: number): Promise<StoredCallback | undefined> {
+    const row = this.readable().findCallback.get(callbackId) as Row | undefined;
+    return row ? toStoredCallback(row) : undefined;
+  }
+}
+
+/** The database's folder (0700) and file (0600), created before SQLite opens it. */
+function createPrivately(file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+}
