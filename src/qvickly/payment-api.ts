@@ -54,6 +54,8 @@ export function createQvicklyPaymentApi(options: QvicklyPaymentApiOptions): Qvic
           headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
           body,
           signal,
+          // Qvickly answers every call with 200 itself; a redirect means the URL is wrong.
+          redirect: 'manual',
         });
         if (response.status !== 200) {
           await response.body?.cancel().catch(() => undefined);

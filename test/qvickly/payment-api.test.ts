@@ -123,6 +123,23 @@ describe('getPaymentInfo is unavailable, with the reason, when no answer can be 
     expect(elapsed).toBeLessThan(TIMEOUT_MS + 1000);
   });
 
+  it(`an answer whose body stops coming is unavailable/timeout after timeoutMs (${TIMEOUT_MS} ms): the timeout covers the body too`, async () => {
+    fake.setMode('810652', 'stall');
+    const started = performance.now();
+    const answer = await api(TIMEOUT_MS).getPaymentInfo(account, '810652');
+    const elapsed = performance.now() - started;
+    expect(answer).toEqual({ kind: 'unavailable', reason: 'timeout', detail: `no complete answer within ${TIMEOUT_MS} ms` });
+    expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 1000);
+  });
+
+  it('a redirect is not followed: unavailable/http-status HTTP 302, one request sent', async () => {
+    fake.setMode('810652', 'redirect');
+    const answer = await api().getPaymentInfo(account, '810652');
+    expect(answer).toEqual({ kind: 'unavailable', reason: 'http-status', detail: 'HTTP 302' });
+    expect(fake.requests.map((request) => request.path)).toEqual(['/']);
+  });
+
   it('a sequence of two HTTP 500s then an answer gives unavailable, unavailable, then info', async () => {
     fake.setMode('810652', ['http-500', 'http-500', 'answer']);
     const client = api();

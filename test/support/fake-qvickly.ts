@@ -13,9 +13,11 @@ import { signText } from '../../src/ipn/signature';
  * - `bad-signature`: the `answer` body signed with another secret;
  * - `unsigned`: the `answer` body with `credentials: {}`;
  * - `garbage`: HTTP 200 with an HTML body;
- * - `close`: destroys the connection without answering.
+ * - `close`: destroys the connection without answering;
+ * - `stall`: sends 200 and the start of a body, then nothing more;
+ * - `redirect`: 302 to another path of the same server.
  */
-export type FakeMode = 'answer' | 'error' | 'http-500' | 'hang' | 'bad-signature' | 'unsigned' | 'garbage' | 'close';
+export type FakeMode = 'answer' | 'error' | 'http-500' | 'hang' | 'bad-signature' | 'unsigned' | 'garbage' | 'close' | 'stall' | 'redirect';
 
 export interface FakePayment {
   status: string;
@@ -188,6 +190,12 @@ export function createFakeQvickly(): FakeQvickly {
         return;
       case 'http-500':
         response.writeHead(500, { 'Content-Type': 'text/html' }).end('<html><body><h1>500 Internal Server Error</h1></body></html>');
+        return;
+      case 'stall':
+        response.writeHead(200, { 'Content-Type': 'application/json' }).write('{"credentials":{"hash":"');
+        return;
+      case 'redirect':
+        response.writeHead(302, { Location: '/moved' }).end();
         return;
       case 'garbage':
         response.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1></body></html>');
