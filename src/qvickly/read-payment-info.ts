@@ -23,7 +23,7 @@ function identifier(value: unknown): string | undefined {
 export function readPaymentInfo(data: Json): PaymentInfoAnswer {
   if ('code' in data || 'message' in data) {
     const code = identifier(data.code);
-    if (code === undefined) return unavailable('unexpected-shape', 'data.code of an error answer is not a string');
+    if (code === undefined) return unavailable('unexpected-shape', 'data.code of an error answer is neither a string nor an integer');
     const message = typeof data.message === 'string' ? data.message : '';
     return { kind: 'error', code, message, logid: identifier(data.logid) ?? null };
   }

@@ -173,7 +173,7 @@ describe('the client believes only a signed answer of the documented shape', () 
     ['Cart is missing', phpAnswer({ PaymentData: paid.PaymentData }).body, 'data.Cart.Total.withtax is not an amount in minor units'],
     ['withtax is a number', phpAnswer(withTotal(69500)).body, 'data.Cart.Total.withtax is not an amount in minor units'],
     ['withtax has a decimal point', phpAnswer(withTotal('695.00')).body, 'data.Cart.Total.withtax is not an amount in minor units'],
-    ['an error code is an object', phpAnswer({ code: {}, message: 'x' }).body, 'data.code of an error answer is not a string'],
+    ['an error code is an object', phpAnswer({ code: {}, message: 'x' }).body, 'data.code of an error answer is neither a string nor an integer'],
   ])('%s: unavailable/unexpected-shape', async (_case, text, detail) => {
     expect(await answering(text)).toEqual({ kind: 'unavailable', reason: 'unexpected-shape', detail });
   });
