@@ -8,6 +8,8 @@ module.exports = {
   projects: [
     // Pure functions and format writers: no store, no network.
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // The Qvickly Payment API client against a fake Qvickly, its contract and its Prism sandbox.
+    { ...common, displayName: 'qvickly', testMatch: ['<rootDir>/test/qvickly/**/*.test.ts'] },
     // The store contract and the HTTP behaviour, once per engine.
     {
       ...common,
