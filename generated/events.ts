@@ -263,7 +263,7 @@ export interface components {
          *     keyed with the base64-decoded part of `EVENTS_WEBHOOK_SECRET` after `whsec_`. Standard
          *     Webhooks allows several space-separated signatures (during a secret rotation); accept
          *     the request when any `v1` one matches.
-         * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+         * @example v1,h1xGK7i9KlYivCdB+pvMilD0tRWlpqLGagBs8+jmOZU=
          */
         WebhookSignature: string;
     };
@@ -292,7 +292,7 @@ export interface operations {
                  *     keyed with the base64-decoded part of `EVENTS_WEBHOOK_SECRET` after `whsec_`. Standard
                  *     Webhooks allows several space-separated signatures (during a secret rotation); accept
                  *     the request when any `v1` one matches.
-                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 * @example v1,h1xGK7i9KlYivCdB+pvMilD0tRWlpqLGagBs8+jmOZU=
                  */
                 "webhook-signature": components["parameters"]["WebhookSignature"];
             };
@@ -329,7 +329,7 @@ export interface operations {
                  *     keyed with the base64-decoded part of `EVENTS_WEBHOOK_SECRET` after `whsec_`. Standard
                  *     Webhooks allows several space-separated signatures (during a secret rotation); accept
                  *     the request when any `v1` one matches.
-                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 * @example v1,h1xGK7i9KlYivCdB+pvMilD0tRWlpqLGagBs8+jmOZU=
                  */
                 "webhook-signature": components["parameters"]["WebhookSignature"];
             };
@@ -366,7 +366,7 @@ export interface operations {
                  *     keyed with the base64-decoded part of `EVENTS_WEBHOOK_SECRET` after `whsec_`. Standard
                  *     Webhooks allows several space-separated signatures (during a secret rotation); accept
                  *     the request when any `v1` one matches.
-                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 * @example v1,h1xGK7i9KlYivCdB+pvMilD0tRWlpqLGagBs8+jmOZU=
                  */
                 "webhook-signature": components["parameters"]["WebhookSignature"];
             };

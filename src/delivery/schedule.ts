@@ -36,8 +36,9 @@ export function nextAttemptAt(
   random: () => number,
   policy: RetryPolicy,
 ): Date | null {
-  const ceiling = retryCeilingMs(attempts);
-  const delay = Math.floor(ceiling / 2 + (random() * ceiling) / 2);
-  const next = now.getTime() + delay;
+  const half = retryCeilingMs(attempts) / 2;
+  // Clamped: a random() just under 1 can otherwise round up to the ceiling itself.
+  const jitter = Math.min(half - 1, Math.max(0, Math.floor(random() * half)));
+  const next = now.getTime() + half + jitter;
   return next > firstAttemptAt.getTime() + policy.retryForMs ? null : new Date(next);
 }
