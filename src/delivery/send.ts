@@ -75,15 +75,22 @@ async function drain(response: Response): Promise<void> {
   }
 }
 
+// Duck-typed rather than `instanceof Error`: fetch's errors may come from another realm
+// (a test runner's sandbox), where instanceof fails.
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+}
+
 function describe(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return `timeout: no complete answer within ${timeoutMs} ms`;
-    const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof Error) {
-      const code = (cause as { code?: unknown }).code;
-      return `${error.message}: ${typeof code === 'string' ? `${code} ` : ''}${cause.message}`;
-    }
-    return error.message;
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { name, message, cause } = error as ErrorLike;
+  if (name === 'TimeoutError') return `timeout: no complete answer within ${timeoutMs} ms`;
+  if (typeof cause === 'object' && cause !== null) {
+    const { code, message: causeMessage } = cause as ErrorLike;
+    return `${String(message)}: ${typeof code === 'string' ? `${code} ` : ''}${String(causeMessage)}`;
   }
-  return String(error);
+  return String(message);
 }

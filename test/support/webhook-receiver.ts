@@ -39,6 +39,8 @@ export interface WebhookReceiver {
   /** Requests being answered right now, and the most there ever were at once. */
   readonly inFlight: number;
   readonly maxInFlight: number;
+  /** Requests waiting for release(). */
+  readonly held: number;
   /** How every request is answered unless a queued fault applies (initially `ok`). */
   answer(fault: Fault | ((request: ReceivedRequest) => Fault)): void;
   /** The next requests, one fault each, whatever their event. */
@@ -231,6 +233,9 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
     },
     get maxInFlight() {
       return maxInFlight;
+    },
+    get held() {
+      return held.length;
     },
     answer(fault) {
       policy = fault;
