@@ -167,6 +167,9 @@ export async function startWebhookReceiver(options: ReceiverOptions): Promise<We
       if (counted) inFlight -= 1;
       counted = false;
     };
+    // 'finish' (the answer is handed to the OS) comes before the sender can read it, so a
+    // sender that starts its next request after an answer never finds the old one counted.
+    response.once('finish', done);
     response.once('close', done);
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
