@@ -110,7 +110,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       onError(error);
     }
     const report: AttemptReport = { event, attempt, outcome, nextAttemptAt: next, recorded };
-    options.onAttempt?.(report);
+    try {
+      options.onAttempt?.(report);
+    } catch (error) {
+      // A failing metrics or log hook must not become an unhandled rejection of the send.
+      onError(error);
+    }
     return report;
   }
 

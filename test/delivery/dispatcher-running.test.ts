@@ -146,6 +146,20 @@ describe('a running dispatcher', () => {
     expect(errors).toEqual([new Error('database unreachable')]);
   });
 
+  it('passes an error thrown by onAttempt to onError and still records the delivery', async () => {
+    record('e1', '1');
+    const errors: unknown[] = [];
+    start({
+      onAttempt: () => {
+        throw new Error('metrics broke');
+      },
+      onError: (error) => errors.push(error),
+    });
+    await waitFor(() => outbox.stateOf('e1') === 'delivered', 'e1 recorded as delivered');
+    await waitFor(() => errors.length === 1, 'the error passed on');
+    expect(errors).toEqual([new Error('metrics broke')]);
+  });
+
   it('reports every attempt to onAttempt with its outcome', async () => {
     record('e1', '1');
     record('e2', '2');
