@@ -24,6 +24,8 @@ module.exports = {
       setupFiles: ['<rootDir>/test/support/engine-postgres.ts'],
       globalSetup: '<rootDir>/test/support/postgres-available.ts',
     },
+    // Event delivery: the dispatcher against an in-memory outbox and a real HTTP receiver.
+    { ...common, displayName: 'delivery', testMatch: ['<rootDir>/test/delivery/**/*.test.ts'] },
     // Whole processes: the built service, Prism, Chromium, crashes.
     {
       ...common,

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { loadContract } from '../contract';
 import { CALLBACK_OUTCOMES, describeOutcome, type CallbackOutcome } from '../ipn/outcome';
 import { replayCallback } from '../ipn/replay';
-import { printJson, printMissing, printTable } from './output';
+import { printCallbackDetails, printJson, printMissing, printTable } from './output';
 import { companyIdArgument, positiveInteger, withStore } from './context';
 
 export function inboxCommands(program: Command): void {
@@ -42,9 +42,8 @@ export function inboxCommands(program: Command): void {
     .action(async (callbackId: number, options: { json?: boolean }) => {
       const found = await withStore((store) => store.findCallback(callbackId));
       if (!found) return printMissing(`No callback ${callbackId} in the inbox`);
-      const shown = { ...found, body: found.body.toString('utf8') };
-      if (options.json) return printJson(shown);
-      for (const [key, value] of Object.entries(shown)) console.log(`${key.padEnd(15)} ${value ?? '-'}`);
+      if (options.json) return printJson({ ...found, body: found.body.toString('utf8') });
+      printCallbackDetails(found);
     });
   inbox
     .command('replay')

@@ -226,7 +226,7 @@ export interface ReceivedCallback {
   readonly body: Uint8Array;
 }
 
-const LABEL_WIDTH = 14;
+const LABEL_WIDTH = 15;
 
 /** A stored callback in human form: one line per field, then the query string and the body, escaped. */
 export function formatCallbackDetails(callback: ReceivedCallback): string {

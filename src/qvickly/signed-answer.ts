@@ -1,4 +1,4 @@
-import { fieldsOfJsonObject } from '../http/fields';
+import { fieldsOfJsonObject } from '../ipn/fields';
 import { verifySignature } from '../ipn/signature';
 import { unavailable, type QvicklyUnavailable } from './payment-info-answer';
 
@@ -37,7 +37,7 @@ export function readSignedAnswer(secret: string, text: string): VerifiedAnswer |
   if (!data || data.sentKey !== 'data' || data.repeated || !isObject(data.value)) {
     return unavailable('unexpected-shape', 'the answer has no single data object');
   }
-  if (!verifySignature(secret, hash, data.text).valid) {
+  if (!verifySignature([secret], hash, data.text).valid) {
     return unavailable('bad-signature', 'credentials.hash does not match the answer\'s data');
   }
   return { kind: 'verified', data: data.value };

@@ -27,7 +27,7 @@ describe('the examples of openapi/qvickly-payment-api.yaml', () => {
     const { credentials, data } = answers[name]!;
     expect(JSON.stringify(data)).toBe(phpJsonEncode(data));
     expect(credentials.hash).toBe(signText(SANDBOX_SECRET, JSON.stringify(data)));
-    expect(verifySignature(SANDBOX_SECRET, credentials.hash, JSON.stringify(data))).toEqual({ valid: true, signedText: JSON.stringify(data), via: 'as-received' });
+    expect(verifySignature([SANDBOX_SECRET], credentials.hash, JSON.stringify(data))).toEqual({ valid: true, signedText: JSON.stringify(data), keyIndex: 0 });
   });
 
   it.each(Object.keys(answers))('answer %s is valid against GetPaymentinfoAnswer', (name) => {

@@ -8,7 +8,7 @@ import {
   printJson,
   printTable,
 } from '../../src/cli/output';
-import type { StoredCallback } from '../../src/store/types';
+import type { StoredCallback } from '../../src/ipn/ports';
 
 const range = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => String.fromCharCode(from + i));
 
@@ -244,6 +244,7 @@ describe('printing a received callback (inbox show)', () => {
     callbackId: 42,
     receivedAt: '2026-11-02T10:00:00.000Z',
     contentType: 'application/json',
+    contentEncoding: null,
     query: 'CompanyId=7c9e6679-7425-40de-944b-e07fc1f90ae7&BookingId=\x1b]0;x\x07',
     body: Buffer.concat([Buffer.from('{"data":{"status":"Paid\u202e"}}\n'), Buffer.from([0xff])]),
     remoteAddress: null,
@@ -256,36 +257,39 @@ describe('printing a received callback (inbox show)', () => {
     outcome: 'invalid',
     reason: 'bad\r\nthing',
     replayOf: null,
+    duplicateOf: null,
   };
 
   it('shows every field escaped, then the query and body, and says how many bytes were not UTF-8', () => {
     expect(formatCallbackDetails(callback).split('\n')).toEqual([
-      'callbackId     42',
-      'receivedAt     2026-11-02T10:00:00.000Z',
-      'contentType    application/json',
-      'remoteAddress  -',
-      'companyId      7c9e6679-7425-40de-944b-e07fc1f90ae7',
-      'bookingId      \\x1b]0;x\\x07',
-      'articleTypeId  2',
-      'number         1000236',
-      'status         Paid\\u202e',
-      'authentic      false',
-      'outcome        invalid',
-      'reason         bad\\r\\nthing',
-      'replayOf       -',
-      'query          CompanyId=7c9e6679-7425-40de-944b-e07fc1f90ae7&BookingId=\\x1b]0;x\\x07',
-      'body           {"data":{"status":"Paid\\u202e"}}\\n\\xff',
-      '               (31 bytes, 1 of them not valid UTF-8, shown as \\xNN)',
+      'callbackId      42',
+      'receivedAt      2026-11-02T10:00:00.000Z',
+      'contentType     application/json',
+      'contentEncoding -',
+      'remoteAddress   -',
+      'companyId       7c9e6679-7425-40de-944b-e07fc1f90ae7',
+      'bookingId       \\x1b]0;x\\x07',
+      'articleTypeId   2',
+      'number          1000236',
+      'status          Paid\\u202e',
+      'authentic       false',
+      'outcome         invalid',
+      'reason          bad\\r\\nthing',
+      'replayOf        -',
+      'duplicateOf     -',
+      'query           CompanyId=7c9e6679-7425-40de-944b-e07fc1f90ae7&BookingId=\\x1b]0;x\\x07',
+      'body            {"data":{"status":"Paid\\u202e"}}\\n\\xff',
+      '                (31 bytes, 1 of them not valid UTF-8, shown as \\xNN)',
     ]);
   });
 
   it('says when the body is valid UTF-8 or empty', () => {
     expect(formatCallbackDetails({ query: '', body: Buffer.from('å') }).split('\n')).toEqual([
-      'query          ',
-      'body           å',
-      '               (2 bytes, valid UTF-8)',
+      'query           ',
+      'body            å',
+      '                (2 bytes, valid UTF-8)',
     ]);
-    expect(formatCallbackDetails({ query: 'a=1', body: Buffer.alloc(0) }).split('\n').at(-1)).toBe('               (0 bytes)');
+    expect(formatCallbackDetails({ query: 'a=1', body: Buffer.alloc(0) }).split('\n').at(-1)).toBe('                (0 bytes)');
   });
 
   it('prints it with console.log', () => {
