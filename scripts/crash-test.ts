@@ -18,7 +18,7 @@ import { KNOWN_STATUSES } from '../src/ipn/status';
 import { seededRandom } from './support/random';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -27,6 +27,7 @@ import pg from 'pg';
 import { signCallback } from '../src/client/sign';
 import { categorize, decide, type PaymentState } from '../src/ipn/status';
 import { projectRoot } from '../src/paths';
+import { generateKey, readKeyFile } from '../src/secrets/key-file';
 import { openStore } from '../src/store/open';
 import type { PaymentWithHistory, StoredCallback } from '../src/ipn/ports';
 import type { StoreEngine } from '../src/store/types';
@@ -117,6 +118,9 @@ async function adminQuery(adminUrl: string, sql: string): Promise<void> {
 // The service as a child process
 
 const BUILT_CLI = path.join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+// The key sealing the company's secret, shared by the setup, every service round and the check.
+const KEY_FILE = path.join(mkdtempSync(path.join(tmpdir(), 'qvickly-ipn-crash-key-')), 'secrets.key');
+writeFileSync(KEY_FILE, `${generateKey()}\n`, { mode: 0o600 });
 const START_TIMEOUT_MS = 20_000;
 
 interface RunningService {
@@ -134,7 +138,7 @@ let removeOnInterrupt: (() => Promise<void>) | undefined;
 function startService(databaseUrl: string): Promise<RunningService> {
   const child = spawn(process.execPath, [BUILT_CLI, 'serve'], {
     cwd: projectRoot,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATABASE_URL: databaseUrl, SECRETS_KEY_FILE: KEY_FILE, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   current = child;
@@ -305,7 +309,7 @@ async function checkStore(
   acknowledged: readonly Acknowledged[],
   violations: string[],
 ): Promise<CheckFigures> {
-  const store = await openStore({ databaseUrl, retention: { rows: 10_000, bytes: 256 * 1024 * 1024 } });
+  const store = await openStore({ databaseUrl, retention: { rows: 10_000, bytes: 256 * 1024 * 1024 }, secretsKey: readKeyFile(KEY_FILE) });
   try {
     const inbox = await store.listCallbacks({ companyId, limit: 10_000_000 });
     const payments = new Map<string, PaymentWithHistory>();
@@ -427,8 +431,8 @@ async function main(): Promise<number> {
   if (removeDatabase) removeOnInterrupt = database.remove;
   try {
     const company = { companyId: uuidFrom(random), secret: `crash-secret-${options.seed}` };
-    const setup = await openStore({ databaseUrl: database.url, retention: { rows: 10_000, bytes: 256 * 1024 * 1024 } });
-    await setup.setCompany(company.companyId, company.secret, null, new Date().toISOString());
+    const setup = await openStore({ databaseUrl: database.url, retention: { rows: 10_000, bytes: 256 * 1024 * 1024 }, secretsKey: readKeyFile(KEY_FILE) });
+    await setup.changeCompany({ companyId: company.companyId, secret: company.secret, now: new Date().toISOString() });
     await setup.close();
 
     const traffic = new Traffic(random, company, options);

@@ -7,6 +7,8 @@ export interface Config {
   opsHost: string;
   opsPort: number | undefined;
   databaseUrl: string | undefined;
+  /** The key sealing companies' secrets; unset with SQLite = secrets.key next to the database. */
+  secretsKeyFile: string | undefined;
   bodyLimitBytes: number;
   logLevel: string;
   rejectedCallbackCap: number;
@@ -27,6 +29,7 @@ const ENVIRONMENT = {
   OPS_HOST: { key: 'opsHost', schema: { type: 'string', minLength: 1 }, default: '127.0.0.1' },
   OPS_PORT: { key: 'opsPort', schema: { type: 'integer', minimum: 0, maximum: 65535 }, default: undefined },
   DATABASE_URL: { key: 'databaseUrl', schema: { type: 'string' }, default: undefined },
+  SECRETS_KEY_FILE: { key: 'secretsKeyFile', schema: { type: 'string', minLength: 1 }, default: undefined },
   BODY_LIMIT_BYTES: { key: 'bodyLimitBytes', schema: { type: 'integer', minimum: 1024, maximum: 10485760 }, default: 65536 },
   LOG_LEVEL: {
     key: 'logLevel',

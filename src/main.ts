@@ -4,7 +4,7 @@ import { ALL_OPERATIONS, createApp, type OperationsEndpoint } from './http/app';
 import { listen, type RunningServer } from './http/server';
 import { createLogger, flushLogs, type Logger } from './observability/logger';
 import { CallbackMetrics } from './observability/metrics';
-import { openStore } from './store/open';
+import { openConfiguredStore } from './store/from-config';
 import type { PaymentStore } from './store/types';
 
 export interface Service {
@@ -28,13 +28,7 @@ const OPS_ENDPOINTS: readonly OperationsEndpoint[] = ['getHealth', 'getMetrics']
 /** The composition root: config -> store -> contract -> apps -> listening servers. */
 export async function startService(config: Config, parts: ServiceParts = {}): Promise<Service> {
   const logger = parts.logger ?? createLogger(config.logLevel);
-  const store =
-    parts.store ??
-    (await openStore({
-      databaseUrl: config.databaseUrl,
-      retention: { rows: config.rejectedCallbackCap, bytes: config.rejectedCallbackBytes },
-      commitQueueLimit: config.commitQueueLimit,
-    }));
+  const store = parts.store ?? (await openConfiguredStore(config));
   const metrics = new CallbackMetrics();
   const separateOps = config.opsPort !== undefined;
   const app = async (callbacks: boolean, operations: readonly OperationsEndpoint[]) =>

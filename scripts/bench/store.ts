@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { sealerFor } from '../../src/secrets/sealer';
+import { resolveSecretsKey } from '../../src/secrets/store-key';
 import { SqliteStore } from '../../src/store/sqlite/store';
 import type { BenchCompany } from './traffic';
 
@@ -15,8 +17,12 @@ export interface Durability {
  * the benchmark company's secret configured, and reports the durability settings it opened with.
  */
 export async function prepareStore(file: string, company: BenchCompany): Promise<Durability> {
-  const store = await SqliteStore.open({ file, retention: { rows: 10_000, bytes: 256 * 1024 * 1024 } });
-  await store.setCompany(company.companyId, company.secret, null, new Date().toISOString());
+  const store = await SqliteStore.open({
+    file,
+    retention: { rows: 10_000, bytes: 256 * 1024 * 1024 },
+    sealer: sealerFor(resolveSecretsKey({ secretsKeyFile: undefined, databaseUrl: `sqlite:${file}` })),
+  });
+  await store.changeCompany({ companyId: company.companyId, secret: company.secret, now: new Date().toISOString() });
   const { journalMode, synchronous } = store.durability();
   await store.close();
   return { journalMode, synchronous, fileJournalMode: fileJournalMode(file) };

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
 import { schemaValidator } from '../contract';
+import { openConfiguredStore } from '../store/from-config';
 import type { Migration } from '../store/migrate';
-import { openStore } from '../store/open';
 import type { PaymentStore } from '../store/types';
 
 let isCompanyId: ((value: unknown) => boolean) | undefined;
@@ -23,12 +23,7 @@ export function positiveInteger(value: string): number {
 
 /** Opens the store the environment names (as the service does), runs `work`, closes it. */
 export async function withStore<T>(work: (store: PaymentStore) => Promise<T>, onMigration?: (migration: Migration) => void): Promise<T> {
-  const config = loadConfig();
-  const store = await openStore({
-    databaseUrl: config.databaseUrl,
-    retention: { rows: config.rejectedCallbackCap, bytes: config.rejectedCallbackBytes },
-    onMigration,
-  });
+  const store = await openConfiguredStore(loadConfig(), onMigration);
   try {
     return await work(store);
   } finally {
@@ -41,10 +36,26 @@ export interface SecretOptions {
   secretFile?: string;
 }
 
-/** A secret from --secret, --secret-file, or standard input; one trailing newline is dropped. */
+const withoutNewline = (raw: string): string => (raw.endsWith('\r\n') ? raw.slice(0, -2) : raw.endsWith('\n') ? raw.slice(0, -1) : raw);
+
+/**
+ * A secret from --secret, --secret-file, or standard input when it is not a terminal; one
+ * trailing newline is dropped. Undefined when none was given (an empty standard input).
+ */
+export function secretFrom(options: SecretOptions): string | undefined {
+  if (options.secret !== undefined || options.secretFile !== undefined) {
+    const secret = withoutNewline(options.secret ?? readFileSync(options.secretFile ?? '', 'utf8'));
+    if (secret.length === 0) throw new InvalidArgumentError('the secret is empty');
+    return secret;
+  }
+  if (process.stdin.isTTY) return undefined;
+  const secret = withoutNewline(readFileSync(0, 'utf8'));
+  return secret.length === 0 ? undefined : secret;
+}
+
+/** A secret that must be given: --secret, --secret-file or standard input. */
 export function readSecret(options: SecretOptions): string {
-  const raw = options.secret ?? (options.secretFile !== undefined ? readFileSync(options.secretFile, 'utf8') : readFileSync(0, 'utf8'));
-  const secret = raw.endsWith('\r\n') ? raw.slice(0, -2) : raw.endsWith('\n') ? raw.slice(0, -1) : raw;
-  if (secret.length === 0) throw new InvalidArgumentError('the secret is empty');
+  const secret = secretFrom(options);
+  if (secret === undefined) throw new InvalidArgumentError('give the secret with --secret-file, --secret or on standard input');
   return secret;
 }

@@ -5,6 +5,7 @@ import { companyCommands } from './company';
 import { withStore } from './context';
 import { inboxCommands } from './inbox';
 import { paymentCommands } from './payment';
+import { secretsCommands } from './secrets';
 import { signCommand } from './sign';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   companyCommands(program);
   paymentCommands(program);
   inboxCommands(program);
+  secretsCommands(program);
   signCommand(program);
   return program;
 }

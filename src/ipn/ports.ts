@@ -28,7 +28,11 @@ export interface InboxEntry extends Delivery, CallbackClaims {
   replayOf: number | null;
   /** A duplicate keeps its metadata and the id of the first copy; its body and query are not kept again. */
   duplicateOf: number | null;
+  /** Which of the company's secrets verified the signature; null unless authentic. */
+  secretUsed: SecretSlot | null;
 }
+
+export type SecretSlot = 'current' | 'previous';
 
 export interface StoredCallback extends InboxEntry {
   callbackId: number;
@@ -59,10 +63,19 @@ export interface PaymentWithHistory extends Payment {
   history: HistoryEntry[];
 }
 
-/** A company's Qvickly secrets, as the signature check needs them. */
-export interface CompanyKeys {
+/** How a company's callback URLs must be: signed by us (`signed`), or also unsigned as before (`any`). */
+export type CallbackUrlPolicy = 'signed' | 'any';
+
+/** A company's Qvickly account, as receiving its callbacks needs it (secrets opened). */
+export interface Company {
   companyId: string;
   secret: string;
+  /** The secret before the last rotation, accepted until it expires. */
+  previous: { secret: string; expiresAt: string } | undefined;
+  callbackUrls: CallbackUrlPolicy;
+  merchantId: string | null;
+  /** A Qvickly test account. */
+  test: boolean;
 }
 
 /** A payment as a callback finds it: everything the binding check, dedupe and the apply rule read. */
@@ -74,9 +87,9 @@ export interface PaymentView {
   fingerprints: ReadonlyMap<string, number | null>;
 }
 
-/** What the store reads for one callback, in one go: the company's keys and the payment. */
+/** What the store reads for one callback, in one go: the company's account and the payment. */
 export interface CallbackView {
-  company: CompanyKeys | undefined;
+  company: Company | undefined;
   payment: PaymentView;
 }
 

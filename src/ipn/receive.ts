@@ -24,13 +24,13 @@ export async function receiveCallback(
   replayOf: number | null = null,
 ): Promise<CallbackResult> {
   let view = await store.viewCallback(callback.companyId, callback.number);
-  const authentication = authenticate(view.company, callback);
+  const authentication = authenticate(view.company, callback, new Date(delivery.receivedAt));
   if (!authentication.authentic) {
     const { companyId, bookingId, articleTypeId, number, status } = callback;
     const claims = { companyId, bookingId, articleTypeId, number, status };
     return recordRejection(store, delivery, claims, 'unauthenticated', authentication.reason, replayOf, { number, status });
   }
-  const authentic = { callback, fingerprint: authentication.fingerprint, delivery, replayOf };
+  const authentic = { callback, fingerprint: authentication.fingerprint, secretUsed: authentication.secretUsed, delivery, replayOf };
   for (let attempt = 1; ; attempt++) {
     const { settlement, verdict } = settleCallback(view.payment, authentic);
     const callbackId = await store.settle(settlement);
@@ -77,7 +77,7 @@ async function recordRejection(
   replayOf: number | null,
   about: { number?: string; status?: string } = {},
 ): Promise<CallbackResult> {
-  const entry = { ...delivery, ...claims, authentic: false, outcome, reason, replayOf, duplicateOf: null };
+  const entry = { ...delivery, ...claims, authentic: false, outcome, reason, replayOf, duplicateOf: null, secretUsed: null };
   const callbackId = await store.settle({ entry });
   if (callbackId === VIEW_CHANGED) throw new StoreUnavailableError('a refusal cannot depend on a view');
   return { outcome, callbackId, reason, ...about };

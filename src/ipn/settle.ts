@@ -1,12 +1,13 @@
 import type { BoundCallback } from './bind';
 import type { CallbackOutcome } from './outcome';
-import type { Delivery, InboxEntry, PaymentView, Settlement } from './ports';
+import type { Delivery, InboxEntry, PaymentView, SecretSlot, Settlement } from './ports';
 import { categorize, decide } from './status';
 
 /** An authentic callback, ready to be settled against its payment. */
 export interface AuthenticCallback {
   callback: BoundCallback;
   fingerprint: string;
+  secretUsed: SecretSlot;
   delivery: Delivery;
   replayOf: number | null;
 }
@@ -28,7 +29,7 @@ export interface Verdict {
  * moved since the view.
  */
 export function settleCallback(view: PaymentView, authentic: AuthenticCallback): { settlement: Settlement; verdict: Verdict } {
-  const { callback, fingerprint, delivery, replayOf } = authentic;
+  const { callback, fingerprint, secretUsed, delivery, replayOf } = authentic;
   const { payment } = view;
   const { number, status } = callback;
   const entry = (outcome: CallbackOutcome, reason: string | null = null): InboxEntry => ({
@@ -43,6 +44,7 @@ export function settleCallback(view: PaymentView, authentic: AuthenticCallback):
     reason,
     replayOf,
     duplicateOf: null,
+    secretUsed,
   });
   const previousStatus = payment?.status;
 

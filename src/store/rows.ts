@@ -51,6 +51,7 @@ export function toStoredCallback(row: Row): StoredCallback {
     reason: text(row.reason),
     replayOf: integer(row.replay_of),
     duplicateOf: integer(row.duplicate_of),
+    secretUsed: text(row.secret_used) as StoredCallback['secretUsed'],
   };
 }
 
@@ -72,6 +73,7 @@ export const CALLBACK_COLUMNS = [
   'reason',
   'replay_of',
   'duplicate_of',
+  'secret_used',
 ] as const;
 
 export function callbackValues(entry: InboxEntry, authentic: unknown): unknown[] {
@@ -92,6 +94,7 @@ export function callbackValues(entry: InboxEntry, authentic: unknown): unknown[]
     entry.reason,
     entry.replayOf,
     entry.duplicateOf,
+    entry.secretUsed,
   ];
 }
 

@@ -1,13 +1,9 @@
 import type { CallbackOutcome } from '../ipn/outcome';
 import type { CallbackStore, InboxReader, Payment, PaymentWithHistory, StoredCallback } from '../ipn/ports';
+import type { Sealer } from '../secrets/sealer';
+import type { CompanyChange, CompanySummary } from './companies';
 
 export type StoreEngine = 'sqlite' | 'postgres';
-
-export interface CompanySummary {
-  companyId: string;
-  merchantId: string | null;
-  updatedAt: string;
-}
 
 export interface CallbackFilter {
   companyId?: string;
@@ -17,8 +13,11 @@ export interface CallbackFilter {
 
 /** What operators read and change, through the CLI. */
 export interface OperatorQueries extends InboxReader {
-  setCompany(companyId: string, secret: string, merchantId: string | null, now: string): Promise<void>;
+  /** Creates or changes a company; only what the change names changes. */
+  changeCompany(change: CompanyChange): Promise<'created' | 'updated'>;
   listCompanies(): Promise<CompanySummary[]>;
+  /** Seals every company's secrets with another key, in one transaction; returns how many companies. */
+  resealSecrets(to: Sealer): Promise<number>;
   findPayment(companyId: string, number: string): Promise<PaymentWithHistory | undefined>;
   listPayments(companyId: string, bookingId?: string): Promise<Payment[]>;
   listCallbacks(filter: CallbackFilter): Promise<StoredCallback[]>;

@@ -19,7 +19,7 @@ describe.each(engines)('the operator CLI on %s', (engine) => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'qvickly-ipn-cli-'));
     database = await createTestDatabase(engine);
-    env = { DATABASE_URL: database.url };
+    env = database.environment;
     service = await startServiceProcess(env);
   });
   afterAll(async () => {
@@ -50,7 +50,7 @@ describe.each(engines)('the operator CLI on %s', (engine) => {
     writeFileSync(secretFile, `${vector.secret}\n`);
     expect(await runCli(['company', 'set', COMPANY, '--secret-file', secretFile, '--merchant-id', 'M-42'], env)).toMatchObject({
       code: 0,
-      stdout: `Secret set for company ${COMPANY}\n`,
+      stdout: `Company ${COMPANY} created\n`,
     });
 
     const replay = await runCli(['inbox', 'replay', String(row?.callbackId)], env);
@@ -77,7 +77,9 @@ describe.each(engines)('the operator CLI on %s', (engine) => {
     const json = await runCli(['company', 'list', '--json'], env);
     expect(human.stdout).toContain(other);
     expect(JSON.parse(json.stdout)).toEqual(
-      expect.arrayContaining([{ companyId: other, merchantId: null, updatedAt: expect.any(String) }]),
+      expect.arrayContaining([
+        { companyId: other, merchantId: null, test: false, callbackUrls: 'signed', previousSecretExpiresAt: null, updatedAt: expect.any(String) },
+      ]),
     );
     expect(human.stdout + json.stdout).not.toContain('stdin-secret-value');
     const signed = signCallback('stdin-secret-value', { number: 'S-1', status: 'Pending' });

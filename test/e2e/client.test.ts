@@ -22,7 +22,7 @@ describe('the typed client against the built service', () => {
     for (const vector of vectors) {
       const companyId = randomUUID();
       const result = await runCli(['company', 'set', companyId, '--secret', vector.secret], env);
-      expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 0, stdout: `Secret set for company ${companyId}\n` });
+      expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 0, stdout: `Company ${companyId} created\n` });
       companies.set(vector.id, companyId);
     }
     service = await startServiceProcess(env);

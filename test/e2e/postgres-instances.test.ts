@@ -24,7 +24,7 @@ describePostgres('several instances on one PostgreSQL database', () => {
     database = await createTestDatabase('postgres');
     store = await database.open();
     merchant = await aMerchant(store);
-    instances = await Promise.all([startServiceProcess({ DATABASE_URL: database.url }), startServiceProcess({ DATABASE_URL: database.url })]);
+    instances = await Promise.all([startServiceProcess(database.environment), startServiceProcess(database.environment)]);
   });
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.stop()));
@@ -100,7 +100,7 @@ describePostgres('the database going away and coming back', () => {
     const merchant = await aMerchant(store);
     const viaProxy = new URL(database.url);
     viaProxy.port = String(proxy.port);
-    instance = await startServiceProcess({ DATABASE_URL: viaProxy.toString() });
+    instance = await startServiceProcess({ ...database.environment, DATABASE_URL: viaProxy.toString() });
     const acknowledged: string[] = [];
     const send = async (number: string) => {
       const answer = await post(instance!, aCallback({ merchant, number, status: 'Paid' }));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -146,12 +146,19 @@ describe('secrets never leave the store: logs, answers, metrics and CLI output',
     expect(secretsIn(seen)).toEqual([]);
   });
 
-  it('the search is not vacuous: the store file holds the secrets, inbox show prints the callbacks as received', () => {
-    const stored = ['store.sqlite', 'store.sqlite-wal'].map((file) => path.join(dir, file)).filter(existsSync);
-    const bytes = stored.map((file) => readFileSync(file).toString('latin1')).join('');
-    expect(COMPANIES.filter(({ secret }) => !bytes.includes(secret))).toEqual([]);
+  it('the search is not vacuous: inbox show prints the callbacks as received, and every secret verified its callbacks', () => {
     const shown = seen.filter(({ label }) => label.startsWith('qvickly-ipn inbox show'));
     expect(shown.some(({ text }) => FULL_HASH.test(text))).toBe(true);
+    expect(seen.filter(({ label }) => label.endsWith(': authentic')).map(({ text }) => text.split('\n')[0])).toEqual(['200', '200', '200']);
+  });
+
+  it('keeps no secret in the database files, which only the service can read, beside a 0600 key file', () => {
+    const stored = ['store.sqlite', 'store.sqlite-wal'].map((file) => path.join(dir, file)).filter(existsSync);
+    expect(stored.length).toBeGreaterThan(0);
+    const bytes = stored.map((file) => readFileSync(file).toString('latin1')).join('');
+    expect(secretsIn([{ label: 'the database files', text: bytes }])).toEqual([]);
+    const mode = (file: string): string => (statSync(path.join(dir, file)).mode & 0o777).toString(8);
+    expect([...stored.map((file) => mode(path.basename(file))), mode('secrets.key')]).toEqual([...stored.map(() => '600'), '600']);
   });
 
   it('the logs carry no full 128-hex hash, while logging every callback', () => {

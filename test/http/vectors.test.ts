@@ -7,7 +7,7 @@ describeStore('the shared Qvickly vectors sent as Qvickly sends them', () => {
 
   it.each(vectors.map((vector) => [vector.id, vector] as const))('%s as raw JSON, then as a form', async (_id, vector) => {
     const companyId = crypto.randomUUID();
-    await context.store.setCompany(companyId, vector.secret, null, new Date().toISOString());
+    await context.store.changeCompany({ companyId: companyId, secret: vector.secret, now: new Date().toISOString() });
     const path = `/payment/billmate/v1/ipncallback?CompanyId=${companyId}&BookingId=B-1&ArticleTypeId=1`;
     const number = String(vector.data.number);
     const status = String(vector.data.status);

@@ -1,10 +1,16 @@
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { StoreUnavailableError, VIEW_CHANGED, type InboxEntry, type Payment, type Settlement } from '../../src/ipn/ports';
+import { sealerFor } from '../../src/secrets/sealer';
+import { openStore } from '../../src/store/open';
 import type { PaymentStore } from '../../src/store/types';
 import { createTestDatabase, describeStore, engine, type TestDatabase } from '../support/stores';
 import { refuseWrites } from '../support/unwritable';
 
 const COMPANY = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const NOW = '2026-11-29T10:00:00.000Z';
+const LATER = '2026-11-29T11:00:00.000Z';
 
 function anEntry(overrides: Partial<InboxEntry> = {}): InboxEntry {
   return {
@@ -24,6 +30,7 @@ function anEntry(overrides: Partial<InboxEntry> = {}): InboxEntry {
     reason: null,
     replayOf: null,
     duplicateOf: null,
+    secretUsed: 'current',
     ...overrides,
   };
 }
@@ -70,9 +77,10 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
 
   it('runs its migrations once, however often it is opened', async () => {
     const applied: string[] = [];
-    const again = await (await import('../../src/store/open')).openStore({
+    const again = await openStore({
       databaseUrl: database.url,
       retention: { rows: 100, bytes: 1_000_000 },
+      secretsKey: database.secretsKey,
       onMigration: (migration) => applied.push(migration.name),
     });
     await again.close();
@@ -80,12 +88,68 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
     expect(await store.listCompanies()).toEqual([]);
   });
 
-  it('stores company secrets, lists companies without them, and keeps a merchant id unless replaced', async () => {
-    await store.setCompany(COMPANY, 'first', 'M-1', NOW);
-    await store.setCompany(COMPANY, 'second', null, '2026-11-29T11:00:00.000Z');
-    expect(await store.listCompanies()).toEqual([{ companyId: COMPANY, merchantId: 'M-1', updatedAt: '2026-11-29T11:00:00.000Z' }]);
-    expect((await store.viewCallback(COMPANY, '1001')).company).toEqual({ companyId: COMPANY, secret: 'second' });
+  it('creates a company only with a secret; each later change touches only what it names', async () => {
+    await expect(store.changeCompany({ companyId: COMPANY, now: NOW, merchantId: 'M-1' })).rejects.toThrow(
+      `company ${COMPANY} is new: give its Qvickly secret`,
+    );
+    expect(await store.changeCompany({ companyId: COMPANY, now: NOW, secret: 'first', merchantId: 'M-1' })).toBe('created');
+    expect(await store.changeCompany({ companyId: COMPANY, now: LATER, test: true })).toBe('updated');
+    expect(await store.listCompanies()).toEqual([
+      { companyId: COMPANY, merchantId: 'M-1', test: true, callbackUrls: 'signed', previousSecretExpiresAt: null, updatedAt: LATER },
+    ]);
+    expect((await store.viewCallback(COMPANY, '1001')).company).toEqual({
+      companyId: COMPANY,
+      secret: 'first',
+      previous: undefined,
+      callbackUrls: 'signed',
+      merchantId: 'M-1',
+      test: true,
+    });
+    await store.changeCompany({ companyId: COMPANY, now: LATER, callbackUrls: 'any', merchantId: null });
+    expect((await store.viewCallback(COMPANY, '1001')).company).toMatchObject({ secret: 'first', callbackUrls: 'any', merchantId: null, test: true });
     expect((await store.viewCallback('00000000-0000-0000-0000-000000000000', '1001')).company).toBeUndefined();
+  });
+
+  it('rotates a secret keeping the previous one until it expires, or dropping it', async () => {
+    await store.changeCompany({ companyId: COMPANY, now: NOW, secret: 'first' });
+    await store.changeCompany({ companyId: COMPANY, now: LATER, secret: 'second', keepPreviousUntil: '2026-12-29T11:00:00.000Z' });
+    expect((await store.viewCallback(COMPANY, '1001')).company).toMatchObject({
+      secret: 'second',
+      previous: { secret: 'first', expiresAt: '2026-12-29T11:00:00.000Z' },
+    });
+    expect((await store.listCompanies())[0]?.previousSecretExpiresAt).toBe('2026-12-29T11:00:00.000Z');
+    await store.changeCompany({ companyId: COMPANY, now: LATER, secret: 'third' });
+    expect((await store.viewCallback(COMPANY, '1001')).company).toMatchObject({ secret: 'third', previous: undefined });
+  });
+
+  it('keeps secrets sealed at rest: the database holds no secret, and another key cannot open them', async () => {
+    await store.changeCompany({ companyId: COMPANY, now: NOW, secret: 'sealed-secret-1', keepPreviousUntil: undefined });
+    await store.changeCompany({ companyId: COMPANY, now: NOW, secret: 'sealed-secret-2', keepPreviousUntil: LATER });
+    expect(await rawCompanyColumns(database)).toEqual([
+      { secret: expect.stringMatching(/^v1\./), previous: expect.stringMatching(/^v1\./) },
+    ]);
+    expect(JSON.stringify(await rawCompanyColumns(database))).not.toContain('sealed-secret');
+    await expect(openWithKey(database, randomBytes(32))).rejects.toThrow(/cannot be opened with the key given/);
+  });
+
+  it('re-seals every secret with a new key in one go; the old key then no longer opens the store', async () => {
+    await store.changeCompany({ companyId: COMPANY, now: NOW, secret: 'first' });
+    await store.changeCompany({ companyId: COMPANY, now: NOW, secret: 'second', keepPreviousUntil: LATER });
+    const newKey = randomBytes(32);
+    expect(await store.resealSecrets(sealerFor(newKey))).toBe(1);
+    await store.close();
+    await expect(openWithKey(database, database.secretsKey)).rejects.toThrow(/cannot be opened with the key given/);
+    store = await openWithKey(database, newKey);
+    expect((await store.viewCallback(COMPANY, '1')).company).toMatchObject({ secret: 'second', previous: { secret: 'first' } });
+  });
+
+  it('seals the plaintext secrets of rows written before secrets were sealed, when it opens', async () => {
+    await store.changeCompany({ companyId: COMPANY, now: NOW, secret: 'to-be-replaced' });
+    await setRawSecret(database, COMPANY, 'legacy-plaintext');
+    await store.close();
+    store = await database.open();
+    expect((await store.viewCallback(COMPANY, '1')).company?.secret).toBe('legacy-plaintext');
+    expect(JSON.stringify(await rawCompanyColumns(database))).not.toContain('legacy-plaintext');
   });
 
   it('writes the inbox, the payment, its history and the fingerprint together, and reads them back exactly', async () => {
@@ -261,3 +325,47 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
     }
   });
 });
+
+/** The companies' secret columns as stored, read beside the store. */
+async function rawCompanyColumns(database: TestDatabase): Promise<Array<{ secret: string; previous: string | null }>> {
+  const sql = 'SELECT secret, previous_secret AS previous FROM companies ORDER BY company_id';
+  if (database.url.startsWith('sqlite:')) {
+    const db = new Database(database.url.slice('sqlite:'.length), { readonly: true });
+    try {
+      return db.prepare(sql).all() as Array<{ secret: string; previous: string | null }>;
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Writes a plaintext secret as a row from before sealing would hold it. */
+async function setRawSecret(database: TestDatabase, companyId: string, secret: string): Promise<void> {
+  if (database.url.startsWith('sqlite:')) {
+    const db = new Database(database.url.slice('sqlite:'.length));
+    try {
+      db.prepare('UPDATE companies SET secret = ?, secret_key_id = NULL WHERE company_id = ?').run(secret, companyId);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await client.query('UPDATE companies SET secret = $1, secret_key_id = NULL WHERE company_id = $2', [secret, companyId]);
+  } finally {
+    await client.end();
+  }
+}
+
+function openWithKey(database: TestDatabase, secretsKey: Buffer): Promise<PaymentStore> {
+  return openStore({ databaseUrl: database.url, retention: { rows: 100, bytes: 1_000_000 }, secretsKey });
+}

@@ -10,7 +10,7 @@ export interface Merchant {
 /** A company with a configured Qvickly secret. */
 export async function aMerchant(store: PaymentStore, secret = `secret-${randomUUID()}`): Promise<Merchant> {
   const merchant = { companyId: randomUUID(), secret };
-  await store.setCompany(merchant.companyId, merchant.secret, null, new Date().toISOString());
+  await store.changeCompany({ companyId: merchant.companyId, secret: merchant.secret, now: new Date().toISOString() });
   return merchant;
 }
 

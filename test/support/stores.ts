@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { SECRET_KEY_BYTES } from '../../src/secrets/secret-box';
 import pg from 'pg';
 import { openStore } from '../../src/store/open';
 import type { RejectedRetention } from '../../src/store/sqlite/store';
@@ -20,28 +21,41 @@ export const DEFAULT_RETENTION: RejectedRetention = { rows: 10_000, bytes: 256 *
 /** A fresh, empty database of the current engine, and how to remove it. */
 export interface TestDatabase {
   url: string;
+  /** The key this database's secrets are sealed with (every open uses it). */
+  secretsKey: Buffer;
+  /** DATABASE_URL and SECRETS_KEY_FILE for a service process on this database. */
+  environment: Record<string, string>;
   open(options?: { retention?: Partial<RejectedRetention>; commitQueueLimit?: number }): Promise<PaymentStore>;
   drop(): Promise<void>;
 }
 
 export async function createTestDatabase(kind: StoreEngine = engine): Promise<TestDatabase> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qvickly-ipn-'));
   let url: string;
-  let drop: () => Promise<void>;
+  let dropDatabase = async (): Promise<void> => undefined;
   if (kind === 'sqlite') {
-    const dir = mkdtempSync(path.join(tmpdir(), 'qvickly-ipn-'));
     url = `sqlite:${path.join(dir, 'store.sqlite')}`;
-    drop = async () => rmSync(dir, { recursive: true, force: true });
   } else {
     const name = `qvickly_ipn_test_${randomBytes(6).toString('hex')}`;
     await adminQuery(`CREATE DATABASE ${name}`);
     url = databaseUrl(name);
-    drop = () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    dropDatabase = () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
+  const secretsKey = randomBytes(SECRET_KEY_BYTES);
+  const keyFile = path.join(dir, 'secrets.key');
+  writeFileSync(keyFile, `${secretsKey.toString('base64')}\n`, { mode: 0o600 });
+  const drop = async (): Promise<void> => {
+    await dropDatabase();
+    rmSync(dir, { recursive: true, force: true });
+  };
   return {
     url,
+    secretsKey,
+    environment: { DATABASE_URL: url, SECRETS_KEY_FILE: keyFile },
     open: (options) =>
       openStore({
         databaseUrl: url,
+        secretsKey,
         retention: { rows: options?.retention?.rows ?? DEFAULT_RETENTION.rows, bytes: options?.retention?.bytes ?? DEFAULT_RETENTION.bytes },
         commitQueueLimit: options?.commitQueueLimit,
       }),

@@ -8,14 +8,28 @@ import {
   type Settlement,
   type StoredCallback,
 } from '../../ipn/ports';
+import type { Sealer } from '../../secrets/sealer';
+import {
+  changedRecord,
+  openCompany,
+  recordsToSeal,
+  resealedRecord,
+  summaryOf,
+  toCompanyRecord,
+  type CompanyChange,
+  type CompanyRecord,
+  type CompanySummary,
+} from '../companies';
 import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
 import { toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { RejectedRetention } from '../sqlite/store';
-import type { CallbackFilter, CompanySummary, PaymentStore, StoreHealth } from '../types';
+import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
 import { isDatabaseFailure, storable, TYPES } from './values';
 
 export interface PostgresOptions {
   connectionString: string;
+  /** Seals and opens companies' Qvickly secrets. */
+  sealer: Sealer;
   retention: RejectedRetention;
   poolSize?: number;
   /** Most settlements in flight; beyond it a callback gets 503 at once. */
@@ -32,14 +46,32 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
 const VIEW_QUERY = `
-  SELECT c.secret, p.*,
+  SELECT to_jsonb(c) AS company, p.*,
          ARRAY(SELECT f.fingerprint FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS fingerprints,
          ARRAY(SELECT f.callback_id FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS first_copies
   FROM (SELECT 1) AS one
   LEFT JOIN companies c ON c.company_id = $1
   LEFT JOIN payments p ON p.company_id = $1 AND p.number = $2`;
 
-const SETTLE_QUERY = `SELECT ipn_settle(${Array.from({ length: 23 }, (_, index) => `$${index + 1}`).join(', ')}) AS callback_id`;
+const SETTLE_QUERY = 'SELECT ipn_settle($1::jsonb, $2) AS callback_id';
+const COMPANY_COLUMNS = [
+  'company_id',
+  'secret',
+  'secret_key_id',
+  'previous_secret',
+  'previous_secret_expires_at',
+  'merchant_id',
+  'qvickly_test',
+  'callback_urls',
+  'created_at',
+  'updated_at',
+] as const;
+const WRITE_COMPANY = `
+  INSERT INTO companies (${COMPANY_COLUMNS.join(', ')}) VALUES (${COMPANY_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})
+  ON CONFLICT (company_id) DO UPDATE SET ${COMPANY_COLUMNS.slice(1, -2)
+    .concat(['updated_at'])
+    .map((column) => `${column} = excluded.${column}`)
+    .join(', ')}`;
 
 /**
  * The store for several instances on one PostgreSQL database. Every connection runs with
@@ -59,6 +91,10 @@ export class PostgresStore implements PaymentStore {
     const store = new PostgresStore(options);
     try {
       await runMigrations(store.migrationTarget(), 'postgres', onMigration);
+      await store.inTransaction(async (client) => {
+        const { rows } = await client.query('SELECT * FROM companies ORDER BY company_id FOR UPDATE');
+        await writeCompanies(client, recordsToSeal(rows.map(toCompanyRecord), options.sealer));
+      });
     } catch (error) {
       await store.close();
       throw error;
@@ -141,8 +177,11 @@ export class PostgresStore implements PaymentStore {
     const row = rows[0] ?? {};
     const fingerprints = (row.fingerprints as string[] | undefined) ?? [];
     const firstCopies = (row.first_copies as Array<number | null> | undefined) ?? [];
+    const company = row.company as Row | null | undefined;
+    // to_jsonb writes timestamps as PostgreSQL text; the store speaks ISO 8601 in UTC.
+    if (company?.previous_secret_expires_at) company.previous_secret_expires_at = new Date(String(company.previous_secret_expires_at)).toISOString();
     return {
-      company: row.secret === null || row.secret === undefined ? undefined : { companyId, secret: String(row.secret) },
+      company: company ? openCompany(toCompanyRecord(company), this.options.sealer) : undefined,
       payment: {
         payment: row.number === null || row.number === undefined ? undefined : toPayment(row),
         version: row.version === null || row.version === undefined ? 0 : Number(row.version),
@@ -215,22 +254,43 @@ export class PostgresStore implements PaymentStore {
     if (!this.pool.ended) await this.pool.end();
   }
 
-  async setCompany(companyId: string, secret: string, merchantId: string | null, now: string): Promise<void> {
-    await this.query(
-      `INSERT INTO companies (company_id, secret, merchant_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-       ON CONFLICT (company_id) DO UPDATE SET secret = excluded.secret,
-         merchant_id = COALESCE(excluded.merchant_id, companies.merchant_id), updated_at = excluded.updated_at`,
-      [companyId, secret, merchantId, now],
-    );
+  async changeCompany(change: CompanyChange): Promise<'created' | 'updated'> {
+    return this.inTransaction(async (client) => {
+      const { rows } = await client.query('SELECT * FROM companies WHERE company_id = $1 FOR UPDATE', [change.companyId]);
+      const existing = rows[0] ? toCompanyRecord(rows[0]) : undefined;
+      await writeCompanies(client, [changedRecord(existing, change, this.options.sealer)]);
+      return existing ? 'updated' : 'created';
+    });
   }
 
   async listCompanies(): Promise<CompanySummary[]> {
-    const { rows } = await this.query('SELECT company_id, merchant_id, updated_at FROM companies ORDER BY company_id');
-    return rows.map((row) => ({
-      companyId: String(row.company_id),
-      merchantId: row.merchant_id === null ? null : String(row.merchant_id),
-      updatedAt: String(row.updated_at),
-    }));
+    const { rows } = await this.query('SELECT * FROM companies ORDER BY company_id');
+    return rows.map((row) => summaryOf(toCompanyRecord(row)));
+  }
+
+  async resealSecrets(to: Sealer): Promise<number> {
+    return this.inTransaction(async (client) => {
+      const { rows } = await client.query('SELECT * FROM companies ORDER BY company_id FOR UPDATE');
+      const records = rows.map((row) => resealedRecord(toCompanyRecord(row), this.options.sealer, to));
+      await writeCompanies(client, records);
+      return records.length;
+    });
+  }
+
+  /** Operator changes that read before they write: in a transaction, rows locked. */
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async findPayment(companyId: string, number: string): Promise<PaymentWithHistory | undefined> {
@@ -263,31 +323,32 @@ export class PostgresStore implements PaymentStore {
   }
 }
 
-/** ipn_settle's arguments, in its order. */
+async function writeCompanies(client: pg.PoolClient, records: readonly CompanyRecord[]): Promise<void> {
+  for (const record of records) {
+    await client.query(WRITE_COMPANY, [
+      record.companyId,
+      record.secret,
+      record.secretKeyId,
+      record.previousSecret,
+      record.previousSecretExpiresAt,
+      record.merchantId,
+      record.test,
+      record.callbackUrls,
+      record.createdAt,
+      record.updatedAt,
+    ]);
+  }
+}
+
+/** ipn_settle's arguments: the settlement as JSON (U+0000 made storable), the body as bytes. */
 function settleValues({ entry, expectedVersion, fingerprint, payment, history }: Settlement): unknown[] {
-  return storable([
-    entry.receivedAt,
-    entry.companyId,
-    entry.bookingId,
-    entry.articleTypeId,
-    entry.number,
-    entry.status,
-    entry.contentType,
-    entry.contentEncoding,
-    entry.query,
-    entry.body,
-    entry.remoteAddress,
-    entry.authentic,
-    entry.outcome,
-    entry.reason,
-    entry.replayOf,
-    entry.duplicateOf,
-    expectedVersion ?? null,
-    fingerprint ?? null,
-    payment?.change ?? null,
-    payment?.state.orderid ?? null,
-    history?.category ?? null,
-    payment?.state.url ?? null,
-    history !== undefined,
-  ]);
+  const { body, ...fields } = entry;
+  const settlement = {
+    entry: fields,
+    expectedVersion: expectedVersion ?? null,
+    fingerprint: fingerprint ?? null,
+    payment: payment ? { change: payment.change, orderid: payment.state.orderid, category: payment.state.category, url: payment.state.url } : null,
+    history: history ? { category: history.category } : null,
+  };
+  return [JSON.stringify(settlement, (_key, value: unknown) => storable([value])[0]), body];
 }

@@ -13,13 +13,17 @@ export const TYPES = {
   },
 } as pg.CustomTypesConfig;
 
+// A surrogate without its pair: UTF-8 cannot encode it, and jsonb refuses its \u escape.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /**
- * PostgreSQL text cannot hold U+0000, and refusing an authentic callback would only make
- * Qvickly retry it for months: text values get U+FFFD instead, the raw body (bytea) keeps the
+ * PostgreSQL text cannot hold U+0000 or a lone surrogate, and refusing an authentic callback
+ * would only make Qvickly retry it for months: text values get U+FFFD instead (as the UTF-8
+ * encoder does for a lone surrogate in a text parameter), the raw body (bytea) keeps the
  * original bytes.
  */
 export function storable(values: unknown[]): unknown[] {
-  return values.map((value) => (typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value));
+  return values.map((value) => (typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD') : value));
 }
 
 /** A failure of the database or the connection to it, as opposed to a bug in a query. */

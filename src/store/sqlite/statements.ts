@@ -5,7 +5,18 @@ import { CALLBACK_COLUMNS } from '../rows';
 export function prepareStatements(db: Database.Database) {
   const placeholders = CALLBACK_COLUMNS.map(() => '?').join(', ');
   return {
-    findSecret: db.prepare('SELECT secret FROM companies WHERE company_id = ?'),
+    findCompany: db.prepare('SELECT * FROM companies WHERE company_id = ?'),
+    allCompanies: db.prepare('SELECT * FROM companies ORDER BY company_id'),
+    writeCompany: db.prepare(
+      `INSERT INTO companies (company_id, secret, secret_key_id, previous_secret, previous_secret_expires_at, merchant_id,
+                              qvickly_test, callback_urls, created_at, updated_at)
+       VALUES (@companyId, @secret, @secretKeyId, @previousSecret, @previousSecretExpiresAt, @merchantId, @test, @callbackUrls,
+               @createdAt, @updatedAt)
+       ON CONFLICT (company_id) DO UPDATE SET secret = excluded.secret, secret_key_id = excluded.secret_key_id,
+         previous_secret = excluded.previous_secret, previous_secret_expires_at = excluded.previous_secret_expires_at,
+         merchant_id = excluded.merchant_id, qvickly_test = excluded.qvickly_test, callback_urls = excluded.callback_urls,
+         updated_at = excluded.updated_at`,
+    ),
     findPayment: db.prepare('SELECT * FROM payments WHERE company_id = ? AND number = ?'),
     paymentVersion: db.prepare('SELECT version FROM payments WHERE company_id = ? AND number = ?').pluck(),
     listFingerprints: db.prepare('SELECT fingerprint, callback_id FROM callback_fingerprints WHERE company_id = ? AND number = ?'),
@@ -49,12 +60,6 @@ export function prepareStatements(db: Database.Database) {
       )
       .pluck(),
     pruneRejected: db.prepare('DELETE FROM callbacks WHERE authentic = 0 AND callback_id <= ?'),
-    upsertCompany: db.prepare(
-      `INSERT INTO companies (company_id, secret, merchant_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (company_id) DO UPDATE SET secret = excluded.secret,
-         merchant_id = COALESCE(excluded.merchant_id, companies.merchant_id), updated_at = excluded.updated_at`,
-    ),
-    listCompanies: db.prepare('SELECT company_id, merchant_id, updated_at FROM companies ORDER BY company_id'),
   };
 }
 

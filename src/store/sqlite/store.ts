@@ -10,9 +10,21 @@ import {
   type Settlement,
   type StoredCallback,
 } from '../../ipn/ports';
+import type { Sealer } from '../../secrets/sealer';
+import {
+  changedRecord,
+  openCompany,
+  recordsToSeal,
+  resealedRecord,
+  summaryOf,
+  toCompanyRecord,
+  type CompanyChange,
+  type CompanyRecord,
+  type CompanySummary,
+} from '../companies';
 import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
 import { callbackValues, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
-import type { CallbackFilter, CompanySummary, PaymentStore, StoreHealth } from '../types';
+import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
 import { Checkpointer } from './checkpointer';
 import { GroupCommit } from './group-commit';
 import { prepareStatements, type SqliteStatements } from './statements';
@@ -25,6 +37,8 @@ export interface RejectedRetention {
 
 export interface SqliteOptions {
   file: string;
+  /** Seals and opens companies' Qvickly secrets. */
+  sealer: Sealer;
   retention: RejectedRetention;
   /** How long a write waits for another connection's lock before the callback gets 503. */
   busyTimeoutMs?: number;
@@ -59,6 +73,12 @@ export class SqliteStore implements PaymentStore {
     }
     store.statements = prepareStatements(store.db);
     store.commits = new GroupCommit(store.db, { maxBatch: options.maxBatch ?? 256, queueLimit: options.commitQueueLimit ?? 1000 });
+    try {
+      store.writeCompanies(recordsToSeal(store.companyRecords(), options.sealer));
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     return store;
   }
 
@@ -108,10 +128,10 @@ export class SqliteStore implements PaymentStore {
 
   async viewCallback(companyId: string, number: string): Promise<CallbackView> {
     return this.reading((s) => {
-      const secret = (s.findSecret.get(companyId) as { secret: string } | undefined)?.secret;
+      const company = s.findCompany.get(companyId) as Row | undefined;
       const row = s.findPayment.get(companyId, number) as Row | undefined;
       return {
-        company: secret === undefined ? undefined : { companyId, secret },
+        company: company ? openCompany(toCompanyRecord(company), this.options.sealer) : undefined,
         payment: {
           payment: row ? toPayment(row) : undefined,
           version: row ? Number(row.version) : 0,
@@ -188,16 +208,34 @@ export class SqliteStore implements PaymentStore {
     }
   }
 
-  async setCompany(companyId: string, secret: string, merchantId: string | null, now: string): Promise<void> {
-    this.readable().upsertCompany.run(companyId, secret, merchantId, now, now);
+  async changeCompany(change: CompanyChange): Promise<'created' | 'updated'> {
+    const s = this.readable();
+    const found = s.findCompany.get(change.companyId) as Row | undefined;
+    const existing = found ? toCompanyRecord(found) : undefined;
+    this.writeCompanies([changedRecord(existing, change, this.options.sealer)]);
+    return existing ? 'updated' : 'created';
   }
 
   async listCompanies(): Promise<CompanySummary[]> {
-    return (this.readable().listCompanies.all() as Row[]).map((row) => ({
-      companyId: String(row.company_id),
-      merchantId: row.merchant_id === null ? null : String(row.merchant_id),
-      updatedAt: String(row.updated_at),
-    }));
+    return this.companyRecords().map(summaryOf);
+  }
+
+  async resealSecrets(to: Sealer): Promise<number> {
+    const records = this.companyRecords().map((record) => resealedRecord(record, this.options.sealer, to));
+    this.writeCompanies(records);
+    return records.length;
+  }
+
+  private companyRecords(): CompanyRecord[] {
+    return (this.readable().allCompanies.all() as Row[]).map(toCompanyRecord);
+  }
+
+  /** Writes company rows in one transaction (between group commits: both run synchronously). */
+  private writeCompanies(records: readonly CompanyRecord[]): void {
+    const write = this.statements.writeCompany;
+    this.db.transaction(() => {
+      for (const record of records) write.run({ ...record, test: record.test ? 1 : 0 });
+    }).immediate();
   }
 
   async findPayment(companyId: string, number: string): Promise<PaymentWithHistory | undefined> {
