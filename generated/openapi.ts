@@ -20,15 +20,26 @@ export interface paths {
          *     `CompanyId` and Qvickly's payment `number`; its first authentic callback binds it to
          *     `BookingId` and `ArticleTypeId`.
          *
-         *     Statuses are grouped into categories that only move forward:
-         *     awaiting (`WaitingForPurchase`, `WaitingForSwish`, `WaitingForBankIDIdentification`,
-         *     `Pending`, `Manual`) < accepted (`Created`, `Approved`) < settled (`Paid`, `Factoring`,
-         *     `FactoringWithRegress`, `FactoringWithoutRegress`, `PartPayment`, `Handling`, `Service`)
-         *     < refunded (`Credited`). `Denied`, `Rejected` and `Failed` (failed) and `Cancelled` /
-         *     `Canceled` (cancelled) end a payment from any category. A callback with a lower
-         *     category than the payment's current one is stored as `stale` and not applied; one
-         *     arriving after the payment failed or was cancelled is stored as `conflict` for an
-         *     operator to review. Status names are matched case-insensitively.
+         *     Statuses are grouped into categories that only move forward, each in steps:
+         *
+         *     | category | steps (a later step is news about an earlier one) |
+         *     |---|---|
+         *     | awaiting | `WaitingForPurchase`, `WaitingForSwish`, `WaitingForBankIDIdentification` < `Pending`, `Manual` (credit check under manual review) |
+         *     | accepted | `Created` < `Approved`, `FactoringWithRegress`, `FactoringWithoutRegress`, `Handling` (credit-check results: created, not activated) |
+         *     | settled | `Paid`, `Factoring`, `PartPayment`, `Service` (activated or debited) |
+         *     | refunded | `Credited` |
+         *     | failed (ends) | `Denied`, `Rejected`, `Failed` |
+         *     | cancelled (ends) | `Cancelled`, `Canceled` |
+         *
+         *     awaiting < accepted < settled < refunded; failed and cancelled end a payment from any
+         *     category. A status the payment's history already holds, a lower category, or an earlier
+         *     step is stored as `stale` and not applied (a late retry never moves a payment back); a
+         *     callback arriving after the payment failed or was cancelled is stored as `conflict` for
+         *     an operator to review. Status names are matched case-insensitively. Sources: Qvickly's
+         *     Status page (the status field, the credit-check results getPaymentinfo reports, and their
+         *     combinations), Add-payment and confirm (WaitingFor*), Credit-payment (Credited),
+         *     checkoutStatus (Failed), Qvickly's WooCommerce checkout plugin (Denied), and the
+         *     laravel-qvickly and PrestaShop integrations (Service as paid).
          *
          *     Partners can try every answer against the mock server (`npm run mock`) by sending
          *     `Prefer: code=401` or `Prefer: example=duplicate`.

@@ -390,8 +390,10 @@ async function checkStore(
 function replayViolations(number: string, payment: PaymentWithHistory): string[] {
   const found: string[] = [];
   let state: PaymentState | undefined;
+  const held = new Set<string>();
   for (const entry of payment.history) {
-    const expected = decide(state, entry);
+    const expected = decide(state, entry, held);
+    held.add(entry.status.toLowerCase());
     if (expected !== entry.outcome) {
       const after = state?.status ?? 'nothing';
       found.push(`${number}: ${entry.status} is ${entry.outcome} in the history, the apply rule says ${expected} after ${after}`);

@@ -83,6 +83,8 @@ export interface PaymentView {
   payment: Payment | undefined;
   /** 0 while the payment does not exist; changes with every write to the payment or its history. */
   version: number;
+  /** The statuses the payment's history holds, lower-cased: news the payment has already had. */
+  held: ReadonlySet<string>;
   /** Each distinct signed data received for the payment: fingerprint -> its first copy's callback id (null if not known). */
   fingerprints: ReadonlyMap<string, number | null>;
 }

@@ -66,7 +66,7 @@ export function settleCallback(view: PaymentView, authentic: AuthenticCallback):
     return { settlement: { entry: repeat }, verdict: { outcome: 'duplicate', number, status, previousStatus } };
   }
 
-  const decision = decide(payment, { status, category });
+  const decision = decide(payment, { status, category }, view.held);
   const settlement: Settlement = {
     entry: entry(decision),
     expectedVersion: view.version,

@@ -44,16 +44,18 @@ interface Expected {
   before: PaymentState | undefined;
 }
 
-/** The use case's rule: an identical callback (same signed data, any encoding) is a duplicate; the rest go through `decide`. */
+/** The use case's rule: an identical callback (same signed data, any encoding) is a duplicate; the rest go through `decide` over the history. */
 function fold(sent: readonly Arrival[]): { state: PaymentState | undefined; expected: Expected[] } {
   const seen = new Set<string>();
+  const held = new Set<string>();
   let state: PaymentState | undefined;
   const expected = sent.map(({ status }): Expected => {
     const category = categorize(status) as PaymentCategory;
     const before = state;
     if (seen.has(status)) return { outcome: 'duplicate', status, category, before };
     seen.add(status);
-    const outcome = decide(state, { status, category });
+    const outcome = decide(state, { status, category }, held);
+    held.add(status.toLowerCase());
     if (outcome === 'applied') state = { status, category };
     return { outcome, status, category, before };
   });

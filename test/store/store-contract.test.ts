@@ -153,7 +153,7 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
   });
 
   it('writes the inbox, the payment, its history and the fingerprint together, and reads them back exactly', async () => {
-    expect((await store.viewCallback(COMPANY, '1001')).payment).toEqual({ payment: undefined, version: 0, fingerprints: new Map() });
+    expect((await store.viewCallback(COMPANY, '1001')).payment).toEqual({ payment: undefined, version: 0, held: new Set(), fingerprints: new Map() });
     const callbackId = await store.settle(anApplied(0, 'f-1'));
     if (callbackId === VIEW_CHANGED) throw new Error('the first settlement of a new payment cannot find it changed');
     expect(await store.findCallback(callbackId)).toEqual({ ...anEntry(), callbackId });
@@ -164,6 +164,7 @@ describeStore(`the ${engine} store keeps the store contract`, () => {
     expect((await store.viewCallback(COMPANY, '1001')).payment).toEqual({
       payment: aPayment(),
       version: 1,
+      held: new Set(['paid']),
       fingerprints: new Map([['f-1', callbackId]]),
     });
 

@@ -15,12 +15,12 @@ describe('status categories', () => {
     ['Manual', 'awaiting'],
     ['Created', 'accepted'],
     ['Approved', 'accepted'],
+    ['FactoringWithRegress', 'accepted'],
+    ['FactoringWithoutRegress', 'accepted'],
+    ['Handling', 'accepted'],
     ['Paid', 'settled'],
     ['Factoring', 'settled'],
-    ['FactoringWithRegress', 'settled'],
-    ['FactoringWithoutRegress', 'settled'],
     ['PartPayment', 'settled'],
-    ['Handling', 'settled'],
     ['Service', 'settled'],
     ['Credited', 'refunded'],
     ['Denied', 'failed'],
@@ -70,7 +70,24 @@ describe('the apply rule', () => {
     ['Failed', 'Cancelled', 'conflict'],
     ['Denied', 'Approved', 'conflict'],
     ['Failed', 'Pending', 'conflict'],
+    // Steps within a category: a credit-check result is news about Created, not the other way round.
+    ['Approved', 'Created', 'stale'],
+    ['Handling', 'Created', 'stale'],
+    ['Created', 'FactoringWithRegress', 'applied'],
+    ['Approved', 'FactoringWithoutRegress', 'applied'],
+    ['Pending', 'WaitingForPurchase', 'stale'],
+    ['WaitingForSwish', 'Manual', 'applied'],
+    ['WaitingForSwish', 'WaitingForPurchase', 'applied'],
   ])('%s then %s: %s', (current, incoming, decision) => {
     expect(decide(current === undefined ? undefined : state(current), state(incoming))).toBe(decision);
+  });
+
+  it('treats a status the history already holds as stale, in any casing: a late retry never moves a payment back', () => {
+    const held = new Set(['waitingforpurchase', 'waitingforswish', 'paid']);
+    expect(decide(state('WaitingForSwish'), state('WaitingForPurchase'), held)).toBe('stale');
+    expect(decide(state('Factoring'), state('PAID'), held)).toBe('stale');
+    expect(decide(state('Factoring'), state('Paid'))).toBe('applied');
+    // Held news after an ending is old news, not a conflict.
+    expect(decide(state('Cancelled'), state('Paid'), held)).toBe('stale');
   });
 });

@@ -48,7 +48,8 @@ const MAX_ATTEMPTS = 5;
 const VIEW_QUERY = `
   SELECT to_jsonb(c) AS company, p.*,
          ARRAY(SELECT f.fingerprint FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS fingerprints,
-         ARRAY(SELECT f.callback_id FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS first_copies
+         ARRAY(SELECT f.callback_id FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS first_copies,
+         ARRAY(SELECT DISTINCT lower(h.status) FROM payment_history h WHERE h.company_id = $1 AND h.number = $2) AS held
   FROM (SELECT 1) AS one
   LEFT JOIN companies c ON c.company_id = $1
   LEFT JOIN payments p ON p.company_id = $1 AND p.number = $2`;
@@ -185,6 +186,7 @@ export class PostgresStore implements PaymentStore {
       payment: {
         payment: row.number === null || row.number === undefined ? undefined : toPayment(row),
         version: row.version === null || row.version === undefined ? 0 : Number(row.version),
+        held: new Set((row.held as string[] | undefined) ?? []),
         fingerprints: toFingerprints(fingerprints.map((fingerprint, index) => ({ fingerprint, callback_id: firstCopies[index] ?? null }))),
       },
     };

@@ -19,6 +19,7 @@ export function prepareStatements(db: Database.Database) {
     ),
     findPayment: db.prepare('SELECT * FROM payments WHERE company_id = ? AND number = ?'),
     paymentVersion: db.prepare('SELECT version FROM payments WHERE company_id = ? AND number = ?').pluck(),
+    heldStatuses: db.prepare('SELECT DISTINCT lower(status) FROM payment_history WHERE company_id = ? AND number = ?').pluck(),
     listFingerprints: db.prepare('SELECT fingerprint, callback_id FROM callback_fingerprints WHERE company_id = ? AND number = ?'),
     fingerprintExists: db.prepare('SELECT 1 FROM callback_fingerprints WHERE company_id = ? AND number = ? AND fingerprint = ?').pluck(),
     insertFingerprint: db.prepare('INSERT INTO callback_fingerprints (company_id, number, fingerprint, callback_id) VALUES (?, ?, ?, ?)'),

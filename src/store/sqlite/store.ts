@@ -135,6 +135,7 @@ export class SqliteStore implements PaymentStore {
         payment: {
           payment: row ? toPayment(row) : undefined,
           version: row ? Number(row.version) : 0,
+          held: new Set(s.heldStatuses.all(companyId, number) as string[]),
           fingerprints: toFingerprints(s.listFingerprints.all(companyId, number) as Row[]),
         },
       };
