@@ -452,6 +452,27 @@ export interface components {
          * @example xml
          */
         FormatQuery: string;
+        /**
+         * @description The checkout's `orderid`, when the callback URL was issued for one order: covered by
+         *     `Signature`, and then the signed `data.orderid` must equal it, so a callback URL and a
+         *     payment from different checkouts never combine.
+         * @example P1234567891581073915
+         */
+        OrderIdQuery: string;
+        /**
+         * @description Signs the callback URL, so that the booking a payment pays for is not chosen by unsigned
+         *     query parameters: the lowercase hex HMAC-SHA256, keyed with the company's Qvickly secret
+         *     (UTF-8), of the UTF-8 text `qvickly-ipn:callbackurl:v1` LF `CompanyId` (lowercase,
+         *     hyphenated) LF `BookingId` LF `ArticleTypeId` (decimal) LF `OrderId` (empty if absent),
+         *     the fields exactly as bound, LF a single `\n`, no trailing LF. During a secret rotation
+         *     the previous secret verifies too. A company whose callback URLs must be signed (every new
+         *     company) answers 401 to a callback without it, with a wrong one, or with an `OrderId`
+         *     that differs from `data.orderid`; one that takes unsigned URLs too (companies from before
+         *     signing) answers 401 only to a wrong one. `qvickly-ipn callback-url` and the typed
+         *     client's `callbackUrl()` issue signed URLs.
+         * @example 6f1c0b6f5d3a0d1c8b4e2f7a9c1d3e5f7a9b0c2d4e6f8a1b3c5d7e9f0a2b4c6d
+         */
+        SignatureQuery: string;
     };
     requestBodies: {
         /**
@@ -500,6 +521,27 @@ export interface operations {
                  */
                 ArticleTypeId?: components["parameters"]["ArticleTypeIdQuery"];
                 /**
+                 * @description The checkout's `orderid`, when the callback URL was issued for one order: covered by
+                 *     `Signature`, and then the signed `data.orderid` must equal it, so a callback URL and a
+                 *     payment from different checkouts never combine.
+                 * @example P1234567891581073915
+                 */
+                OrderId?: components["parameters"]["OrderIdQuery"];
+                /**
+                 * @description Signs the callback URL, so that the booking a payment pays for is not chosen by unsigned
+                 *     query parameters: the lowercase hex HMAC-SHA256, keyed with the company's Qvickly secret
+                 *     (UTF-8), of the UTF-8 text `qvickly-ipn:callbackurl:v1` LF `CompanyId` (lowercase,
+                 *     hyphenated) LF `BookingId` LF `ArticleTypeId` (decimal) LF `OrderId` (empty if absent),
+                 *     the fields exactly as bound, LF a single `\n`, no trailing LF. During a secret rotation
+                 *     the previous secret verifies too. A company whose callback URLs must be signed (every new
+                 *     company) answers 401 to a callback without it, with a wrong one, or with an `OrderId`
+                 *     that differs from `data.orderid`; one that takes unsigned URLs too (companies from before
+                 *     signing) answers 401 only to a wrong one. `qvickly-ipn callback-url` and the typed
+                 *     client's `callbackUrl()` issue signed URLs.
+                 * @example 6f1c0b6f5d3a0d1c8b4e2f7a9c1d3e5f7a9b0c2d4e6f8a1b3c5d7e9f0a2b4c6d
+                 */
+                Signature?: components["parameters"]["SignatureQuery"];
+                /**
                  * @description The answer format: `json`, `xml`, `csv` or `jsv`. Cut at the first `.` and lower-cased;
                  *     an unknown value is ignored and the `Accept` header decides. A route suffix wins over it.
                  * @example xml
@@ -542,6 +584,27 @@ export interface operations {
                  * @example 1
                  */
                 ArticleTypeId?: components["parameters"]["ArticleTypeIdQuery"];
+                /**
+                 * @description The checkout's `orderid`, when the callback URL was issued for one order: covered by
+                 *     `Signature`, and then the signed `data.orderid` must equal it, so a callback URL and a
+                 *     payment from different checkouts never combine.
+                 * @example P1234567891581073915
+                 */
+                OrderId?: components["parameters"]["OrderIdQuery"];
+                /**
+                 * @description Signs the callback URL, so that the booking a payment pays for is not chosen by unsigned
+                 *     query parameters: the lowercase hex HMAC-SHA256, keyed with the company's Qvickly secret
+                 *     (UTF-8), of the UTF-8 text `qvickly-ipn:callbackurl:v1` LF `CompanyId` (lowercase,
+                 *     hyphenated) LF `BookingId` LF `ArticleTypeId` (decimal) LF `OrderId` (empty if absent),
+                 *     the fields exactly as bound, LF a single `\n`, no trailing LF. During a secret rotation
+                 *     the previous secret verifies too. A company whose callback URLs must be signed (every new
+                 *     company) answers 401 to a callback without it, with a wrong one, or with an `OrderId`
+                 *     that differs from `data.orderid`; one that takes unsigned URLs too (companies from before
+                 *     signing) answers 401 only to a wrong one. `qvickly-ipn callback-url` and the typed
+                 *     client's `callbackUrl()` issue signed URLs.
+                 * @example 6f1c0b6f5d3a0d1c8b4e2f7a9c1d3e5f7a9b0c2d4e6f8a1b3c5d7e9f0a2b4c6d
+                 */
+                Signature?: components["parameters"]["SignatureQuery"];
                 /**
                  * @description The answer format: `json`, `xml`, `csv` or `jsv`. Cut at the first `.` and lower-cased;
                  *     an unknown value is ignored and the `Accept` header decides. A route suffix wins over it.

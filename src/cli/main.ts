@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { serve } from '../main';
+import { callbackUrlCommand } from './callback-url';
 import { companyCommands } from './company';
 import { withStore } from './context';
 import { inboxCommands } from './inbox';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   companyCommands(program);
   paymentCommands(program);
   inboxCommands(program);
+  callbackUrlCommand(program);
   secretsCommands(program);
   signCommand(program);
   return program;

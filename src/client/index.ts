@@ -1,10 +1,10 @@
 import createClient, { type Client } from 'openapi-fetch';
-import type { paths } from '../../generated/openapi';
+import type { operations, paths } from '../../generated/openapi';
 import type { SignedCallback } from './sign';
 
 export type { components, operations, paths } from '../../generated/openapi';
-export { generateTestCallback, phpUrlencode, signCallback } from './sign';
-export type { SignedCallback, TestCallbackOptions, TestCallbackRequest } from './sign';
+export { callbackQuery, callbackUrl, DEFAULT_CALLBACK_BASE, generateTestCallback, phpUrlencode, signCallback } from './sign';
+export type { CallbackUrlOptions, SignedCallback, TestCallbackOptions, TestCallbackRequest } from './sign';
 
 export type IpnClient = Client<paths>;
 
@@ -13,15 +13,13 @@ export function createIpnClient(baseUrl: string, fetchImpl?: typeof fetch): IpnC
   return createClient<paths>({ baseUrl, fetch: fetchImpl });
 }
 
-export interface CallbackRouting {
-  CompanyId: string;
-  BookingId: string;
-  ArticleTypeId: number;
-}
+/** The callback route's query parameters (routing, and the callback URL's OrderId and Signature), as the contract declares them. */
+export type CallbackRouting = NonNullable<operations['QvicklyCheckoutIpnCallBack']['parameters']['query']>;
 
 /**
- * POSTs a signed callback. The body is sent byte for byte as signed: re-serialising it as
- * JSON would change `\/` and `\u00e5` escapes and break the signature.
+ * POSTs a signed callback to the route `routing` names (a signed callback URL's query: see
+ * callbackQuery). The body is sent byte for byte as signed: re-serialising it as JSON would
+ * change `\/` and `\u00e5` escapes and break the signature.
  */
 export function sendCallback(client: IpnClient, routing: CallbackRouting, signed: SignedCallback, accept = 'application/json') {
   return client.POST('/payment/billmate/v1/ipncallback', {

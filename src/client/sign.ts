@@ -1,3 +1,4 @@
+import { signCallbackUrl } from '../ipn/callback-url';
 import { phpJsonEncode } from '../ipn/php-json';
 import { signText } from '../ipn/signature';
 
@@ -44,6 +45,9 @@ export interface TestCallbackOptions {
   data: Record<string, unknown> | string;
   /** Body shape: Qvickly's raw JSON (default) or the form shape. */
   encoding?: 'json' | 'form';
+  /** Sign the callback URL (default true), as BokaMera does when it creates the checkout; optionally for one orderid. */
+  signUrl?: boolean;
+  orderId?: string;
 }
 
 /** A complete signed test request for the callback route: path with query, headers and body. */
@@ -56,15 +60,53 @@ export interface TestCallbackRequest {
 /** Builds a signed callback request as Qvickly would send it to a BokaMera callback URL. */
 export function generateTestCallback(options: TestCallbackOptions): TestCallbackRequest {
   const signed = signCallback(options.secret, options.data);
-  const query = new URLSearchParams({
-    CompanyId: options.companyId,
-    BookingId: options.bookingId,
-    ArticleTypeId: String(options.articleTypeId),
-  });
+  const routing = { companyId: options.companyId, bookingId: options.bookingId, articleTypeId: options.articleTypeId, orderId: options.orderId };
+  const url = urlOf(callbackQuery({ ...routing, secret: options.signUrl === false ? undefined : options.secret }), '');
   const form = options.encoding === 'form';
   return {
-    path: `/payment/billmate/v1/ipncallback?${query.toString()}`,
+    path: url,
     headers: { 'Content-Type': form ? 'application/x-www-form-urlencoded' : 'application/json' },
     body: form ? signed.formBody : signed.jsonBody,
   };
+}
+
+/** BokaMera production, the contract's first server. */
+export const DEFAULT_CALLBACK_BASE = 'https://api.bokamera.se';
+const CALLBACK_PATH = '/payment/billmate/v1/ipncallback';
+
+export interface CallbackUrlOptions {
+  /** The company's Qvickly secret: the URL is signed with it. */
+  secret: string;
+  companyId: string;
+  bookingId: string;
+  articleTypeId: number;
+  /** The checkout's orderid: the callback's data.orderid must then equal it. */
+  orderId?: string;
+  /** Where the service is reachable; default BokaMera production. */
+  base?: string;
+}
+
+/** The query of a callback URL: routing, the checkout's OrderId if any, and their Signature when signed. */
+export function callbackQuery(options: Omit<CallbackUrlOptions, 'base' | 'secret'> & { secret?: string }) {
+  const query: { CompanyId: string; BookingId: string; ArticleTypeId: number; OrderId?: string; Signature?: string } = {
+    CompanyId: options.companyId,
+    BookingId: options.bookingId,
+    ArticleTypeId: options.articleTypeId,
+  };
+  if (options.orderId !== undefined) query.OrderId = options.orderId;
+  if (options.secret !== undefined) query.Signature = signCallbackUrl(options.secret, { ...options, companyId: options.companyId.toLowerCase() });
+  return query;
+}
+
+function urlOf(query: ReturnType<typeof callbackQuery>, base: string): string {
+  const text = new URLSearchParams(Object.entries(query).map(([name, value]): [string, string] => [name, String(value)]));
+  return `${base}${CALLBACK_PATH}?${text.toString()}`;
+}
+
+/**
+ * The callback URL to give Qvickly for a checkout (its `callbackurl`), signed so that the
+ * booking a payment pays for cannot be chosen by whoever holds the signed payment data.
+ */
+export function callbackUrl(options: CallbackUrlOptions): string {
+  return urlOf(callbackQuery(options), (options.base ?? DEFAULT_CALLBACK_BASE).replace(/\/+$/, ''));
 }

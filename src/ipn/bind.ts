@@ -39,6 +39,9 @@ export interface BoundCallback {
   /** The text of `data` exactly as received (JSON span or decoded form field). */
   dataText: string;
   hash: string | undefined;
+  /** The callback URL's OrderId and Signature query parameters, when it has them. */
+  urlOrderId: string | undefined;
+  urlSignature: string | undefined;
 }
 
 export type BindResult = { ok: true; callback: BoundCallback } | { ok: false; errors: FieldError[]; claims: CallbackClaims };
@@ -157,9 +160,13 @@ export function bindCallback(schema: RequestDtoSchema, sources: CallbackSources)
       url: typeof url === 'string' ? url : null,
       dataText,
       hash: bound.credentials?.hash,
+      urlOrderId: textOf(dto.OrderId),
+      urlSignature: textOf(dto.Signature),
     },
   };
 }
+
+const textOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 const MAX_CLAIM = 255;
 

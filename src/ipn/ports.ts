@@ -30,9 +30,14 @@ export interface InboxEntry extends Delivery, CallbackClaims {
   duplicateOf: number | null;
   /** Which of the company's secrets verified the signature; null unless authentic. */
   secretUsed: SecretSlot | null;
+  /** How the callback's booking was routed; null unless authentic. */
+  routing: Routing | null;
 }
 
 export type SecretSlot = 'current' | 'previous';
+
+/** Whether the booking a callback was bound to came from a signed callback URL. */
+export type Routing = 'signed' | 'unsigned';
 
 export interface StoredCallback extends InboxEntry {
   callbackId: number;
@@ -47,6 +52,8 @@ export interface Payment {
   status: string;
   category: PaymentCategory;
   url: string | null;
+  /** `signed` once a callback with a signed URL has confirmed the payment's booking. */
+  routing: Routing;
   updatedAt: string;
 }
 

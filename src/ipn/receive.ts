@@ -30,7 +30,8 @@ export async function receiveCallback(
     const claims = { companyId, bookingId, articleTypeId, number, status };
     return recordRejection(store, delivery, claims, 'unauthenticated', authentication.reason, replayOf, { number, status });
   }
-  const authentic = { callback, fingerprint: authentication.fingerprint, secretUsed: authentication.secretUsed, delivery, replayOf };
+  const { fingerprint, secretUsed, routing } = authentication;
+  const authentic = { callback, fingerprint, secretUsed, routing, delivery, replayOf };
   for (let attempt = 1; ; attempt++) {
     const { settlement, verdict } = settleCallback(view.payment, authentic);
     const callbackId = await store.settle(settlement);
@@ -77,7 +78,7 @@ async function recordRejection(
   replayOf: number | null,
   about: { number?: string; status?: string } = {},
 ): Promise<CallbackResult> {
-  const entry = { ...delivery, ...claims, authentic: false, outcome, reason, replayOf, duplicateOf: null, secretUsed: null };
+  const entry = { ...delivery, ...claims, authentic: false, outcome, reason, replayOf, duplicateOf: null, secretUsed: null, routing: null };
   const callbackId = await store.settle({ entry });
   if (callbackId === VIEW_CHANGED) throw new StoreUnavailableError('a refusal cannot depend on a view');
   return { outcome, callbackId, reason, ...about };

@@ -1,6 +1,6 @@
 import type { BoundCallback } from './bind';
 import type { CallbackOutcome } from './outcome';
-import type { Delivery, InboxEntry, PaymentView, SecretSlot, Settlement } from './ports';
+import type { Delivery, InboxEntry, PaymentView, Routing, SecretSlot, Settlement } from './ports';
 import { categorize, decide } from './status';
 
 /** An authentic callback, ready to be settled against its payment. */
@@ -8,6 +8,7 @@ export interface AuthenticCallback {
   callback: BoundCallback;
   fingerprint: string;
   secretUsed: SecretSlot;
+  routing: Routing;
   delivery: Delivery;
   replayOf: number | null;
 }
@@ -29,7 +30,7 @@ export interface Verdict {
  * moved since the view.
  */
 export function settleCallback(view: PaymentView, authentic: AuthenticCallback): { settlement: Settlement; verdict: Verdict } {
-  const { callback, fingerprint, secretUsed, delivery, replayOf } = authentic;
+  const { callback, fingerprint, secretUsed, routing, delivery, replayOf } = authentic;
   const { payment } = view;
   const { number, status } = callback;
   const entry = (outcome: CallbackOutcome, reason: string | null = null): InboxEntry => ({
@@ -45,6 +46,7 @@ export function settleCallback(view: PaymentView, authentic: AuthenticCallback):
     replayOf,
     duplicateOf: null,
     secretUsed,
+    routing,
   });
   const previousStatus = payment?.status;
 
@@ -85,6 +87,7 @@ export function settleCallback(view: PaymentView, authentic: AuthenticCallback):
         status,
         category,
         url: callback.url,
+        routing: routing === 'signed' || payment?.routing === 'signed' ? 'signed' : 'unsigned',
         updatedAt: delivery.receivedAt,
       },
     };

@@ -18,6 +18,7 @@ export function toPayment(row: Row): Payment {
     status: String(row.status),
     category: row.category as PaymentCategory,
     url: text(row.url),
+    routing: row.routing === 'signed' ? 'signed' : 'unsigned',
     updatedAt: String(row.updated_at),
   };
 }
@@ -52,6 +53,7 @@ export function toStoredCallback(row: Row): StoredCallback {
     replayOf: integer(row.replay_of),
     duplicateOf: integer(row.duplicate_of),
     secretUsed: text(row.secret_used) as StoredCallback['secretUsed'],
+    routing: text(row.routing) as StoredCallback['routing'],
   };
 }
 
@@ -74,6 +76,7 @@ export const CALLBACK_COLUMNS = [
   'replay_of',
   'duplicate_of',
   'secret_used',
+  'routing',
 ] as const;
 
 export function callbackValues(entry: InboxEntry, authentic: unknown): unknown[] {
@@ -95,6 +98,7 @@ export function callbackValues(entry: InboxEntry, authentic: unknown): unknown[]
     entry.replayOf,
     entry.duplicateOf,
     entry.secretUsed,
+    entry.routing,
   ];
 }
 

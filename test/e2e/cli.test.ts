@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { signCallback } from '../../src/client/sign';
+import { createHmac } from 'node:crypto';
+import { callbackUrl, signCallback } from '../../src/client/sign';
 import { runCli, startServiceProcess, type ServiceProcess } from '../support/processes';
 import { createTestDatabase, type TestDatabase } from '../support/stores';
 import { vectors } from '../support/vectors';
@@ -48,7 +49,8 @@ describe.each(engines)('the operator CLI on %s', (engine) => {
 
     const secretFile = path.join(dir, 'secret');
     writeFileSync(secretFile, `${vector.secret}\n`);
-    expect(await runCli(['company', 'set', COMPANY, '--secret-file', secretFile, '--merchant-id', 'M-42'], env)).toMatchObject({
+    // A company from before signed callback URLs (which need its secret to exist first).
+    expect(await runCli(['company', 'set', COMPANY, '--secret-file', secretFile, '--merchant-id', 'M-42', '--callback-urls', 'any'], env)).toMatchObject({
       code: 0,
       stdout: `Company ${COMPANY} created\n`,
     });
@@ -61,7 +63,7 @@ describe.each(engines)('the operator CLI on %s', (engine) => {
 
     const shown = await runCli(['payment', 'show', COMPANY, '810652', '--json'], env);
     const payment = JSON.parse(shown.stdout) as Record<string, unknown>;
-    expect(Object.keys(payment)).toEqual(['companyId', 'number', 'bookingId', 'articleTypeId', 'orderid', 'status', 'category', 'url', 'updatedAt', 'history']);
+    expect(Object.keys(payment)).toEqual(['companyId', 'number', 'bookingId', 'articleTypeId', 'orderid', 'status', 'category', 'url', 'routing', 'updatedAt', 'history']);
     expect(payment).toMatchObject({ companyId: COMPANY, number: '810652', bookingId: 'B-7', articleTypeId: 2, orderid: 'P1234567891581073915', status: 'Paid', category: 'settled', url: '' });
     expect(payment.history).toEqual([
       { status: 'Paid', category: 'settled', outcome: 'applied', callbackId: expect.any(Number), receivedAt: expect.any(String) },
@@ -83,7 +85,20 @@ describe.each(engines)('the operator CLI on %s', (engine) => {
     );
     expect(human.stdout + json.stdout).not.toContain('stdin-secret-value');
     const signed = signCallback('stdin-secret-value', { number: 'S-1', status: 'Pending' });
-    expect((await post(signed.jsonBody, `CompanyId=${other}&BookingId=B&ArticleTypeId=1`)).status).toBe(200);
+    const url = callbackUrl({ secret: 'stdin-secret-value', companyId: other, bookingId: 'B', articleTypeId: 1, base: '' });
+    expect((await post(signed.jsonBody, url.split('?')[1])).status).toBe(200);
+  });
+
+  it('prints the signed callback URL for a checkout, as the typed client and an independent computation make it', async () => {
+    const other = '21111111-2222-4333-8444-555555555555';
+    expect((await runCli(['company', 'set', other, '--secret', 'url-secret'], env)).code).toBe(0);
+    const printed = await runCli(['callback-url', other, 'B 42', '3', '--order-id', 'P-7', '--base', 'https://pay.example/'], env);
+    const independent = createHmac('sha256', 'url-secret').update(`qvickly-ipn:callbackurl:v1\n${other}\nB 42\n3\nP-7`).digest('hex');
+    const expected = `https://pay.example/payment/billmate/v1/ipncallback?CompanyId=${other}&BookingId=B+42&ArticleTypeId=3&OrderId=P-7&Signature=${independent}`;
+    expect(printed).toMatchObject({ code: 0, stdout: `${expected}\n` });
+    expect(callbackUrl({ secret: 'url-secret', companyId: other, bookingId: 'B 42', articleTypeId: 3, orderId: 'P-7', base: 'https://pay.example' })).toBe(expected);
+    const unknown = await runCli(['callback-url', '31111111-2222-4333-8444-555555555555', 'B', '1'], env);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('has no Qvickly secret')]);
   });
 
   it('lists payments of a company and of a booking', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createIpnClient, sendCallback, signCallback, type CallbackRouting, type IpnClient } from '../../src/client/index';
+import { callbackQuery, createIpnClient, sendCallback, signCallback, type CallbackRouting, type IpnClient } from '../../src/client/index';
 import { runCli, startServiceProcess, type ServiceProcess } from '../support/processes';
 import { vectors, type QvicklyVector } from '../support/vectors';
 
@@ -35,7 +35,7 @@ describe('the typed client against the built service', () => {
   }, 20_000);
 
   function routingFor(vector: QvicklyVector): CallbackRouting {
-    return { CompanyId: companies.get(vector.id) ?? '', BookingId: `B-${vector.id}`, ArticleTypeId: 1 };
+    return callbackQuery({ secret: vector.secret, companyId: companies.get(vector.id) ?? '', bookingId: `B-${vector.id}`, articleTypeId: 1 });
   }
 
   it('uses at least the four shared vectors', () => {

@@ -1,3 +1,4 @@
+import { callbackUrl } from '../../src/client/sign';
 import { describeStore } from '../support/stores';
 import { useServiceOnFreshStore } from '../support/suite';
 import { vectors } from '../support/vectors';
@@ -7,8 +8,8 @@ describeStore('the shared Qvickly vectors sent as Qvickly sends them', () => {
 
   it.each(vectors.map((vector) => [vector.id, vector] as const))('%s as raw JSON, then as a form', async (_id, vector) => {
     const companyId = crypto.randomUUID();
-    await context.store.changeCompany({ companyId: companyId, secret: vector.secret, now: new Date().toISOString() });
-    const path = `/payment/billmate/v1/ipncallback?CompanyId=${companyId}&BookingId=B-1&ArticleTypeId=1`;
+    await context.store.changeCompany({ companyId, secret: vector.secret, now: new Date().toISOString() });
+    const path = callbackUrl({ secret: vector.secret, companyId, bookingId: 'B-1', articleTypeId: 1, base: '' });
     const number = String(vector.data.number);
     const status = String(vector.data.status);
 

@@ -32,6 +32,7 @@ describeSqlite('SQLite checkpoints', () => {
         replayOf: null,
         duplicateOf: null,
         secretUsed: null,
+        routing: null,
       });
       await Promise.all(Array.from({ length: 3000 }, (_, index) => store.settle({ entry: entry(index) })));
       // The service's own connection never checkpoints (wal_autocheckpoint = 0): only the

@@ -31,6 +31,7 @@ function anEntry(overrides: Partial<InboxEntry> = {}): InboxEntry {
     replayOf: null,
     duplicateOf: null,
     secretUsed: 'current',
+    routing: 'signed',
     ...overrides,
   };
 }
@@ -45,6 +46,7 @@ function aPayment(overrides: Partial<Payment> = {}): Payment {
     status: 'Paid',
     category: 'settled',
     url: null,
+    routing: 'signed',
     updatedAt: NOW,
     ...overrides,
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateTestCallback } from '../../src/client/sign';
+import type { CallbackUrlPolicy } from '../../src/ipn/ports';
 import type { PaymentStore } from '../../src/store/types';
 
 export interface Merchant {
@@ -7,10 +8,17 @@ export interface Merchant {
   secret: string;
 }
 
-/** A company with a configured Qvickly secret. */
-export async function aMerchant(store: PaymentStore, secret = `secret-${randomUUID()}`): Promise<Merchant> {
+/**
+ * A company with a configured Qvickly secret; new companies take signed callback URLs only,
+ * `callbackUrls: 'any'` makes one from before signed URLs.
+ */
+export async function aMerchant(
+  store: PaymentStore,
+  secret = `secret-${randomUUID()}`,
+  options: { callbackUrls?: CallbackUrlPolicy } = {},
+): Promise<Merchant> {
   const merchant = { companyId: randomUUID(), secret };
-  await store.changeCompany({ companyId: merchant.companyId, secret: merchant.secret, now: new Date().toISOString() });
+  await store.changeCompany({ companyId: merchant.companyId, secret: merchant.secret, callbackUrls: options.callbackUrls, now: new Date().toISOString() });
   return merchant;
 }
 
@@ -22,6 +30,9 @@ export interface CallbackSpec {
   articleTypeId?: number;
   data?: Record<string, unknown> | string;
   encoding?: 'json' | 'form';
+  /** Sign the callback URL (default true), optionally for one orderid. */
+  signUrl?: boolean;
+  orderId?: string;
   /** Route suffix such as '.xml'. */
   suffix?: string;
   accept?: string;
@@ -42,6 +53,8 @@ export function aCallback(spec: CallbackSpec): { path: string; init: RequestInit
     articleTypeId: spec.articleTypeId ?? 1,
     data,
     encoding: spec.encoding,
+    signUrl: spec.signUrl,
+    orderId: spec.orderId,
   });
   const path = spec.suffix ? request.path.replace('?', `${spec.suffix}?`) : request.path;
   const headers: Record<string, string> = { ...request.headers };

@@ -259,6 +259,7 @@ describe('printing a received callback (inbox show)', () => {
     replayOf: null,
     duplicateOf: null,
     secretUsed: null,
+    routing: null,
   };
 
   it('shows every field escaped, then the query and body, and says how many bytes were not UTF-8', () => {
@@ -279,6 +280,7 @@ describe('printing a received callback (inbox show)', () => {
       'replayOf        -',
       'duplicateOf     -',
       'secretUsed      -',
+      'routing         -',
       'query           CompanyId=7c9e6679-7425-40de-944b-e07fc1f90ae7&BookingId=\\x1b]0;x\\x07',
       'body            {"data":{"status":"Paid\\u202e"}}\\n\\xff',
       '                (31 bytes, 1 of them not valid UTF-8, shown as \\xNN)',

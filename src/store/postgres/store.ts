@@ -349,7 +349,9 @@ function settleValues({ entry, expectedVersion, fingerprint, payment, history }:
     entry: fields,
     expectedVersion: expectedVersion ?? null,
     fingerprint: fingerprint ?? null,
-    payment: payment ? { change: payment.change, orderid: payment.state.orderid, category: payment.state.category, url: payment.state.url } : null,
+    payment: payment
+      ? { change: payment.change, orderid: payment.state.orderid, category: payment.state.category, url: payment.state.url, routing: payment.state.routing }
+      : null,
     history: history ? { category: history.category } : null,
   };
   return [JSON.stringify(settlement, (_key, value: unknown) => storable([value])[0]), body];

@@ -25,12 +25,12 @@ export function prepareStatements(db: Database.Database) {
     insertFingerprint: db.prepare('INSERT INTO callback_fingerprints (company_id, number, fingerprint, callback_id) VALUES (?, ?, ?, ?)'),
     insertCallback: db.prepare(`INSERT INTO callbacks (${CALLBACK_COLUMNS.join(', ')}) VALUES (${placeholders})`),
     insertPayment: db.prepare(
-      `INSERT INTO payments (company_id, number, booking_id, article_type_id, orderid, status, category, url, created_at, updated_at, version)
-       VALUES (@companyId, @number, @bookingId, @articleTypeId, @orderid, @status, @category, @url, @updatedAt, @updatedAt, 1)`,
+      `INSERT INTO payments (company_id, number, booking_id, article_type_id, orderid, status, category, url, routing, created_at, updated_at, version)
+       VALUES (@companyId, @number, @bookingId, @articleTypeId, @orderid, @status, @category, @url, @routing, @updatedAt, @updatedAt, 1)`,
     ),
     updatePayment: db.prepare(
       `UPDATE payments SET booking_id = @bookingId, article_type_id = @articleTypeId, orderid = @orderid, status = @status,
-         category = @category, url = @url, updated_at = @updatedAt, version = version + 1
+         category = @category, url = @url, routing = @routing, updated_at = @updatedAt, version = version + 1
        WHERE company_id = @companyId AND number = @number`,
     ),
     touchPayment: db.prepare('UPDATE payments SET version = version + 1 WHERE company_id = ? AND number = ?'),
