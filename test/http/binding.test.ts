@@ -141,7 +141,7 @@ describeStore('binding a callback as ServiceStack does', () => {
     expect((await post(`${ROUTE}?${query}`, pretty, 'application/json')).status).toBe(200);
   });
 
-  it('does not let the query string authenticate: a signature over other data fails', async () => {
+  it('fails a body signature over other data than the body carries (a status changed after signing) with 401', async () => {
     const signed = signCallback(merchant.secret, data('b14', 'Pending'));
     const forged = signed.jsonBody.replace('"Pending"', '"Paid"');
     const answer = await post(`${ROUTE}?CompanyId=${merchant.companyId}&BookingId=B&ArticleTypeId=1`, forged, 'application/json');
@@ -149,6 +149,37 @@ describeStore('binding a callback as ServiceStack does', () => {
     const [row] = await context.store.listCallbacks({ companyId: merchant.companyId, outcome: 'unauthenticated' });
     expect(row).toMatchObject({ number: 'b14', status: 'Paid', reason: 'credentials.hash does not match data' });
     expect(await context.store.findPayment(merchant.companyId, 'b14')).toBeUndefined();
+  });
+
+  // ServiceStack binds every DTO property from the query string too, `data` and `credentials`
+  // included, and so do we: the query is one more place the same signed envelope can come from.
+  it('authenticates a callback whose data and credentials come from the query exactly like one from the body', async () => {
+    const signed = signCallback(merchant.secret, data('b16'));
+    const query = `CompanyId=${merchant.companyId}&BookingId=B&ArticleTypeId=1&${signed.formBody}`;
+    const answer = await context.service.send(`${ROUTE}?${query}`, { method: 'POST' });
+    expect([answer.status, answer.text]).toEqual([200, '{"Message":"Payment b16 is now Paid","Success":true}']);
+    const [row] = await context.store.listCallbacks({ companyId: merchant.companyId, limit: 1 });
+    expect(row).toMatchObject({ number: 'b16', authentic: true, outcome: 'applied', query, body: Buffer.alloc(0) });
+    expect(await bookingOf('b16')).toBe('B');
+  });
+
+  it('answers a forged `credentials` in the query with 401, also when the body carries the right hash (the query wins)', async () => {
+    const signed = signCallback(merchant.secret, data('b17'));
+    const forgedHash = signCallback('not-the-secret', data('b17')).hash;
+    const forgedCredentials = `credentials=${encodeURIComponent(`{"hash":"${forgedHash}"}`)}`;
+    const base = `CompanyId=${merchant.companyId}&BookingId=B&ArticleTypeId=1`;
+    const queryOnly = await context.service.send(`${ROUTE}?${base}&${forgedCredentials}&data=${encodeURIComponent(signed.signedData)}`, {
+      method: 'POST',
+    });
+    expect(queryOnly.status).toBe(401);
+    const overridden = await post(`${ROUTE}?${base}&${forgedCredentials}`, signed.jsonBody, 'application/json');
+    expect(overridden.status).toBe(401);
+    const rows = await context.store.listCallbacks({ companyId: merchant.companyId, limit: 2 });
+    expect(rows.map((row) => [row.number, row.outcome, row.reason])).toEqual([
+      ['b17', 'unauthenticated', 'credentials.hash does not match data'],
+      ['b17', 'unauthenticated', 'credentials.hash does not match data'],
+    ]);
+    expect(await context.store.findPayment(merchant.companyId, 'b17')).toBeUndefined();
   });
 
   it('answers a company without a secret with the same 401, keeping the reason in the inbox', async () => {
