@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { signCallback } from '../../src/client/sign';
+import { callbackUrl, signCallback } from '../../src/client/sign';
 import { builtCli, runCli, startServiceProcess, type ServiceProcess } from '../support/processes';
 import { createTestDatabase, type TestDatabase } from '../support/stores';
 
 const COMPANY = '3f8e2a10-5b7c-4d9e-8f1a-2b3c4d5e6f70';
 const SECRET = 'replay-secret-0001';
-const ROUTE = '/payment/billmate/v1/ipncallback';
+// The callback URL BokaMera would have given Qvickly for the checkout: signed.
+const SIGNED_URL = callbackUrl({ secret: SECRET, companyId: COMPANY, bookingId: 'B-1', articleTypeId: 3, base: '' });
 
 const engines = process.env.POSTGRES_UNAVAILABLE ? (['sqlite'] as const) : (['sqlite', 'postgres'] as const);
 
@@ -17,7 +18,7 @@ describe.each(engines)('qvickly-ipn inbox replay --content-type against the buil
   beforeAll(async () => {
     if (!existsSync(builtCli)) throw new Error(`${builtCli} is missing: run npm run -s build first`);
     database = await createTestDatabase(engine);
-    env = { DATABASE_URL: database.url };
+    env = database.environment;
     service = await startServiceProcess(env);
     expect((await runCli(['company', 'set', COMPANY, '--secret', SECRET], env)).code).toBe(0);
   });
@@ -28,7 +29,7 @@ describe.each(engines)('qvickly-ipn inbox replay --content-type against the buil
 
   it('applies a signed callback that was refused with 415 for its label, decoded as application/json', async () => {
     const signed = signCallback(SECRET, { number: 'R-415', status: 'Paid', orderid: 'O', url: '' });
-    const refused = await fetch(`${service.url}${ROUTE}?CompanyId=${COMPANY}&BookingId=B-1&ArticleTypeId=3`, {
+    const refused = await fetch(`${service.url}${SIGNED_URL}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/xml' },
       body: signed.jsonBody,
@@ -52,7 +53,7 @@ describe.each(engines)('qvickly-ipn inbox replay --content-type against the buil
     // The original row is kept as it was; Qvickly's next retry, properly labelled, is a duplicate.
     const original = JSON.parse((await runCli(['inbox', 'show', String(row?.callbackId), '--json'], env)).stdout) as Record<string, unknown>;
     expect(original).toMatchObject({ outcome: 'unsupported', body: signed.jsonBody });
-    const retry = await fetch(`${service.url}${ROUTE}?CompanyId=${COMPANY}&BookingId=B-1&ArticleTypeId=3`, {
+    const retry = await fetch(`${service.url}${SIGNED_URL}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: signed.jsonBody,

@@ -23,7 +23,7 @@ describe.each(engines)('limits set in the environment of the built service on %s
     if (!existsSync(builtCli)) throw new Error(`${builtCli} is missing: run npm run -s build first`);
     database = await createTestDatabase(engine);
     service = await startServiceProcess({
-      DATABASE_URL: database.url,
+      ...database.environment,
       BODY_LIMIT_BYTES: String(BODY_LIMIT),
       REJECTED_CALLBACK_CAP: String(REJECTED_CAP),
       REJECTED_CALLBACK_BYTES: String(REJECTED_BYTES),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { signCallback } from '../../src/client/sign';
+import { callbackUrl, signCallback } from '../../src/client/sign';
 import { replayCallback } from '../../src/ipn/replay';
 import type { PaymentStore } from '../../src/store/types';
 import { aCallback, aMerchant } from '../support/callbacks';
@@ -48,7 +48,8 @@ describeStore('an authentic callback padded with junk and sent again and again',
     const signed = signCallback(merchant.secret, { number: 'junk-1', status: 'Paid', orderid: 'O', url: '' });
     // Unknown members are ignored by binding and not covered by the signature; the envelope stays authentic.
     const body = `{"credentials":{"hash":"${signed.hash}"},"data":${signed.signedData},"unknown":"${junk(BODY_BYTES)}","more":{"a":[1,2,3]}}`;
-    const query = `CompanyId=${merchant.companyId}&BookingId=B&ArticleTypeId=1&junk=${junk(QUERY_JUNK_BYTES)}`;
+    const signedUrl = callbackUrl({ secret: merchant.secret, companyId: merchant.companyId, bookingId: 'B', articleTypeId: 1, base: '' });
+    const query = `${signedUrl.split('?')[1]}&junk=${junk(QUERY_JUNK_BYTES)}`;
     const before = await inboxBytes(context.database);
 
     const answers: string[] = [];

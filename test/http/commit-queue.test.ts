@@ -49,7 +49,7 @@ describeStore(`COMMIT_QUEUE_LIMIT=${LIMIT} with a stalled store`, () => {
   let merchant: Merchant;
   beforeAll(async () => {
     database = await createTestDatabase();
-    const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', DATABASE_URL: database.url, COMMIT_QUEUE_LIMIT: String(LIMIT) });
+    const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', ...database.environment, COMMIT_QUEUE_LIMIT: String(LIMIT) });
     service = await startService(config, { logger: createLogger('silent', new Writable({ write: (_chunk, _encoding, done) => done() })) });
     merchant = await aMerchant(service.store);
   });

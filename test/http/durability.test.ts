@@ -21,7 +21,7 @@ describeStore('the service’s own connections commit durably', () => {
       // A database whose default is not durable: the service must not inherit it.
       await adminQuery(`ALTER DATABASE ${new URL(database.url).pathname.slice(1)} SET synchronous_commit = off`);
     }
-    const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', DATABASE_URL: database.url });
+    const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', ...database.environment });
     service = await startService(config, { logger: createLogger('silent', new Writable({ write: (_chunk, _encoding, done) => done() })) });
   });
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { openStore } from '../../src/store/open';
 import type { PaymentStore } from '../../src/store/types';
@@ -19,7 +20,7 @@ describeOnSqlite('the SQLite store on a disk that fills up', SIZE, (filesystem) 
   let service: TestService;
   let merchant: Merchant;
   beforeAll(async () => {
-    store = await openStore({ databaseUrl: `sqlite:${path.join(filesystem().dir, 'store.sqlite')}`, retention: DEFAULT_RETENTION });
+    store = await openStore({ databaseUrl: `sqlite:${path.join(filesystem().dir, 'store.sqlite')}`, retention: DEFAULT_RETENTION, secretsKey: randomBytes(32) });
     service = await startTestService(store);
     merchant = await aMerchant(store);
   });

@@ -23,6 +23,8 @@ function aBoundCallback(hash: string | undefined, dataText = signed.signedData):
     url: 'https://pay.example/i/1',
     dataText,
     hash,
+    urlOrderId: undefined,
+    urlSignature: undefined,
   };
 }
 
@@ -64,7 +66,8 @@ describe('a company without a secret costs what a wrong hash costs', () => {
   function work(company: { companyId: string; secret: string } | undefined, callback: BoundCallback) {
     const hmacs = jest.spyOn(nodeCrypto, 'createHmac');
     const compares = jest.spyOn(nodeCrypto, 'timingSafeEqual');
-    const result = authenticate(company, callback);
+    const account = company && { ...company, previous: undefined, callbackUrls: 'any' as const, merchantId: null, test: false };
+    const result = authenticate(account, callback, new Date());
     const counts = { hmacs: hmacs.mock.calls.length, compares: compares.mock.calls.length };
     jest.restoreAllMocks();
     return { result, counts };
