@@ -24,7 +24,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { signCallback } from '../src/client/sign';
+import { callbackUrl, signCallback } from '../src/client/sign';
 import { categorize, decide, type PaymentState } from '../src/ipn/status';
 import { projectRoot } from '../src/paths';
 import { generateKey, readKeyFile } from '../src/secrets/key-file';
@@ -256,15 +256,12 @@ class Traffic {
     while (!stop.stopped) {
       const { payment, status, encoding } = this.next();
       const signed = signCallback(this.company.secret, { number: payment.number, status, orderid: `order-${payment.number}`, url: '' });
-      const query = new URLSearchParams({
-        CompanyId: this.company.companyId,
-        BookingId: payment.bookingId,
-        ArticleTypeId: String(payment.articleTypeId),
-      });
+      // The signed callback URL BokaMera gives Qvickly for the checkout.
+      const url = callbackUrl({ secret: this.company.secret, companyId: this.company.companyId, bookingId: payment.bookingId, articleTypeId: payment.articleTypeId, base: '' });
       this.sent += 1;
       let status200: { message: string } | undefined;
       try {
-        const response = await fetch(`${baseUrl}/payment/billmate/v1/ipncallback?${query}`, {
+        const response = await fetch(`${baseUrl}${url}`, {
           method: 'POST',
           headers: { 'Content-Type': encoding === 'form' ? 'application/x-www-form-urlencoded' : 'application/json' },
           body: encoding === 'form' ? signed.formBody : signed.jsonBody,

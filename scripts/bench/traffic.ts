@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type autocannon from 'autocannon';
-import { signCallback } from '../../src/client/sign';
+import { callbackUrl, signCallback } from '../../src/client/sign';
 import { seededRandom } from '../support/random';
 
 export const CALLBACK_PATH = '/payment/billmate/v1/ipncallback';
@@ -79,10 +79,11 @@ function aPaidCallback(company: BenchCompany, number: number, bookingId: string,
     orderid: `P${number}${Math.floor(random() * 1e9)}`,
     url: '',
   });
-  const query = new URLSearchParams({ CompanyId: company.companyId, BookingId: bookingId, ArticleTypeId: String(articleTypeId) });
+  // The signed callback URL BokaMera gives Qvickly for the checkout.
+  const url = callbackUrl({ secret: company.secret, companyId: company.companyId, bookingId, articleTypeId, base: '' });
   return {
     method: 'POST',
-    path: `${CALLBACK_PATH}?${query.toString()}`,
+    path: url,
     headers: { 'content-type': 'application/json' },
     body: signed.jsonBody,
   };

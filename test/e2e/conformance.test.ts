@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { signCallback } from '../../src/client/sign';
+import { callbackQuery, signCallback } from '../../src/client/sign';
 import { contractPath, docsPath, projectRoot } from '../../src/paths';
 import { builtCli, runCli, startServiceProcess, type ServiceProcess } from '../support/processes';
 
@@ -56,8 +56,10 @@ interface Step {
   refusedByPrism?: boolean;
 }
 
+/** The query of the callback URL BokaMera gives Qvickly: signed for the configured company. */
 function query(company: string, bookingId: string, extra = ''): string {
-  return `${new URLSearchParams({ CompanyId: company, BookingId: bookingId, ArticleTypeId: '1' }).toString()}${extra}`;
+  const routing = callbackQuery({ secret: company === COMPANY ? SECRET : undefined, companyId: company, bookingId, articleTypeId: 1 });
+  return `${new URLSearchParams(Object.entries(routing).map(([name, value]): [string, string] => [name, String(value)])).toString()}${extra}`;
 }
 
 interface CallbackStep {
