@@ -1,3 +1,5 @@
+import type { Confirmation } from './confirmation';
+import type { EventDraft } from './events';
 import type { CallbackOutcome } from './outcome';
 import type { PaymentCategory } from './status';
 
@@ -92,6 +94,8 @@ export interface PaymentView {
   version: number;
   /** The statuses the payment's history holds, lower-cased: news the payment has already had. */
   held: ReadonlySet<string>;
+  /** Its confirmation with Qvickly, when its company confirms payments. */
+  confirmation: Confirmation | undefined;
   /** Each distinct signed data received for the payment: fingerprint -> its first copy's callback id (null if not known). */
   fingerprints: ReadonlyMap<string, number | null>;
 }
@@ -114,6 +118,10 @@ export interface Settlement {
   fingerprint?: string;
   payment?: { change: 'create' | 'update'; state: Payment };
   history?: Omit<HistoryEntry, 'callbackId'>;
+  /** Queues a check of the payment with Qvickly, due at once (coalesced with one already queued). */
+  confirm?: { queuedAt: string };
+  /** Events for the booking system, recorded with this change (the transactional outbox). */
+  events?: EventDraft[];
 }
 
 /** Why a settlement was not committed: the payment moved (or its data was claimed) since the view. */

@@ -31,7 +31,8 @@ export async function receiveCallback(
     return recordRejection(store, delivery, claims, 'unauthenticated', authentication.reason, replayOf, { number, status });
   }
   const { fingerprint, secretUsed, routing } = authentication;
-  const authentic = { callback, fingerprint, secretUsed, routing, delivery, replayOf };
+  const confirms = view.company?.merchantId !== null && view.company?.merchantId !== undefined;
+  const authentic = { callback, fingerprint, secretUsed, routing, confirms, delivery, replayOf };
   for (let attempt = 1; ; attempt++) {
     const { settlement, verdict } = settleCallback(view.payment, authentic);
     const callbackId = await store.settle(settlement);

@@ -1,6 +1,8 @@
 import type { BoundCallback } from './bind';
+import { queuedConfirmation } from './confirmation';
+import { conflictReported, statusChanged, type ChangeFacts } from './events';
 import type { CallbackOutcome } from './outcome';
-import type { Delivery, InboxEntry, PaymentView, Routing, SecretSlot, Settlement } from './ports';
+import type { Delivery, InboxEntry, Payment, PaymentView, Routing, SecretSlot, Settlement } from './ports';
 import { categorize, decide } from './status';
 
 /** An authentic callback, ready to be settled against its payment. */
@@ -9,6 +11,8 @@ export interface AuthenticCallback {
   fingerprint: string;
   secretUsed: SecretSlot;
   routing: Routing;
+  /** The company confirms its payments with Qvickly (it has a merchant id). */
+  confirms: boolean;
   delivery: Delivery;
   replayOf: number | null;
 }
@@ -30,7 +34,7 @@ export interface Verdict {
  * moved since the view.
  */
 export function settleCallback(view: PaymentView, authentic: AuthenticCallback): { settlement: Settlement; verdict: Verdict } {
-  const { callback, fingerprint, secretUsed, routing, delivery, replayOf } = authentic;
+  const { callback, fingerprint, secretUsed, routing, confirms, delivery, replayOf } = authentic;
   const { payment } = view;
   const { number, status } = callback;
   const entry = (outcome: CallbackOutcome, reason: string | null = null): InboxEntry => ({
@@ -76,21 +80,30 @@ export function settleCallback(view: PaymentView, authentic: AuthenticCallback):
     history: { status, category, outcome: decision, receivedAt: delivery.receivedAt },
   };
   if (decision === 'applied') {
-    settlement.payment = {
-      change: payment ? 'update' : 'create',
-      state: {
-        companyId: callback.companyId,
-        number,
-        bookingId: callback.bookingId,
-        articleTypeId: callback.articleTypeId,
-        orderid: callback.orderid,
-        status,
-        category,
-        url: callback.url,
-        routing: routing === 'signed' || payment?.routing === 'signed' ? 'signed' : 'unsigned',
-        updatedAt: delivery.receivedAt,
-      },
+    const state: Payment = {
+      companyId: callback.companyId,
+      number,
+      bookingId: callback.bookingId,
+      articleTypeId: callback.articleTypeId,
+      orderid: callback.orderid,
+      status,
+      category,
+      url: callback.url,
+      routing: routing === 'signed' || payment?.routing === 'signed' ? 'signed' : 'unsigned',
+      updatedAt: delivery.receivedAt,
     };
+    settlement.payment = { change: payment ? 'update' : 'create', state };
+    if (confirms) settlement.confirm = { queuedAt: delivery.receivedAt };
+    const facts: ChangeFacts = {
+      payment: state,
+      before: payment,
+      confirmation: confirms ? queuedConfirmation(view.confirmation) : null,
+      occurredAt: delivery.receivedAt,
+    };
+    settlement.events = [statusChanged(facts)];
+  } else if (decision === 'conflict' && payment) {
+    const facts: ChangeFacts = { payment, before: payment, confirmation: view.confirmation ?? null, occurredAt: delivery.receivedAt };
+    settlement.events = [conflictReported(facts, { status, category })];
   }
   return { settlement, verdict: { outcome: decision, number, status, previousStatus } };
 }

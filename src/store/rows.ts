@@ -1,3 +1,5 @@
+import type { Confirmation } from '../ipn/confirmation';
+import type { EventDraft } from '../ipn/events';
 import type { CallbackOutcome } from '../ipn/outcome';
 import type { HistoryEntry, InboxEntry, Payment, StoredCallback } from '../ipn/ports';
 import type { PaymentCategory } from '../ipn/status';
@@ -105,4 +107,65 @@ export function callbackValues(entry: InboxEntry, authentic: unknown): unknown[]
 /** The fingerprints of a payment's signed data, each with its first copy (null for rows from before it was kept). */
 export function toFingerprints(rows: Row[]): Map<string, number | null> {
   return new Map(rows.map((row) => [String(row.fingerprint), integer(row.callback_id)]));
+}
+
+/** A confirmations row as the domain sees it (undefined: the payment has none). */
+export function toConfirmation(row: Row | null | undefined): Confirmation | undefined {
+  if (!row) return undefined;
+  const code = text(row.error_code);
+  return {
+    state: row.state as Confirmation['state'],
+    qvicklyStatus: text(row.qvickly_status),
+    orderid: text(row.orderid),
+    currency: text(row.currency),
+    amount: text(row.amount),
+    relatedNumber: text(row.related_number),
+    checkedAt: row.checked_at === null || row.checked_at === undefined ? null : new Date(String(row.checked_at)).toISOString(),
+    attempts: Number(row.attempts ?? 0),
+    error: code === null ? null : { code, message: text(row.error_message) ?? '' },
+  };
+}
+
+/** The payment_events columns of an event draft, in insert order (callback_id filled by the store). */
+export const EVENT_COLUMNS = [
+  'event_id',
+  'type',
+  'state',
+  'company_id',
+  'number',
+  'booking_id',
+  'article_type_id',
+  'orderid',
+  'status',
+  'category',
+  'previous_status',
+  'previous_category',
+  'routing',
+  'confirmation',
+  'callback_id',
+  'occurred_at',
+  'next_attempt_at',
+] as const;
+
+export function eventValues(draft: EventDraft, callbackId: number | null): unknown[] {
+  const { data } = draft;
+  return [
+    data.eventId,
+    draft.type,
+    draft.held ? 'held' : 'pending',
+    data.companyId,
+    data.number,
+    data.bookingId,
+    data.articleTypeId,
+    data.orderid,
+    data.status,
+    data.category,
+    data.previousStatus,
+    data.previousCategory,
+    data.routing,
+    data.confirmation === null ? null : JSON.stringify(data.confirmation),
+    callbackId,
+    data.occurredAt,
+    data.occurredAt,
+  ];
 }

@@ -21,7 +21,7 @@ import {
   type CompanySummary,
 } from '../companies';
 import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
-import { toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
+import { toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { RejectedRetention } from '../sqlite/store';
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
 import { isDatabaseFailure, storable, TYPES } from './values';
@@ -46,13 +46,14 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
 const VIEW_QUERY = `
-  SELECT to_jsonb(c) AS company, p.*,
+  SELECT to_jsonb(c) AS company, to_jsonb(cf) AS confirmation, p.*,
          ARRAY(SELECT f.fingerprint FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS fingerprints,
          ARRAY(SELECT f.callback_id FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS first_copies,
          ARRAY(SELECT DISTINCT lower(h.status) FROM payment_history h WHERE h.company_id = $1 AND h.number = $2) AS held
   FROM (SELECT 1) AS one
   LEFT JOIN companies c ON c.company_id = $1
-  LEFT JOIN payments p ON p.company_id = $1 AND p.number = $2`;
+  LEFT JOIN payments p ON p.company_id = $1 AND p.number = $2
+  LEFT JOIN confirmations cf ON cf.company_id = $1 AND cf.number = $2`;
 
 const SETTLE_QUERY = 'SELECT ipn_settle($1::jsonb, $2) AS callback_id';
 const COMPANY_COLUMNS = [
@@ -187,6 +188,7 @@ export class PostgresStore implements PaymentStore {
         payment: row.number === null || row.number === undefined ? undefined : toPayment(row),
         version: row.version === null || row.version === undefined ? 0 : Number(row.version),
         held: new Set((row.held as string[] | undefined) ?? []),
+        confirmation: toConfirmation(row.confirmation as Row | null),
         fingerprints: toFingerprints(fingerprints.map((fingerprint, index) => ({ fingerprint, callback_id: firstCopies[index] ?? null }))),
       },
     };
@@ -343,7 +345,7 @@ async function writeCompanies(client: pg.PoolClient, records: readonly CompanyRe
 }
 
 /** ipn_settle's arguments: the settlement as JSON (U+0000 made storable), the body as bytes. */
-function settleValues({ entry, expectedVersion, fingerprint, payment, history }: Settlement): unknown[] {
+function settleValues({ entry, expectedVersion, fingerprint, payment, history, confirm, events }: Settlement): unknown[] {
   const { body, ...fields } = entry;
   const settlement = {
     entry: fields,
@@ -353,6 +355,13 @@ function settleValues({ entry, expectedVersion, fingerprint, payment, history }:
       ? { change: payment.change, orderid: payment.state.orderid, category: payment.state.category, url: payment.state.url, routing: payment.state.routing }
       : null,
     history: history ? { category: history.category } : null,
+    confirm: confirm ?? null,
+    events: (events ?? []).map(({ type, held, data }) => ({
+      ...data,
+      type,
+      state: held ? 'held' : 'pending',
+      confirmation: data.confirmation === null ? null : JSON.stringify(data.confirmation),
+    })),
   };
   return [JSON.stringify(settlement, (_key, value: unknown) => storable([value])[0]), body];
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { CALLBACK_COLUMNS } from '../rows';
+import { CALLBACK_COLUMNS, EVENT_COLUMNS } from '../rows';
 
 /** Every statement the SQLite store runs, prepared once (after the migrations). */
 export function prepareStatements(db: Database.Database) {
@@ -19,6 +19,15 @@ export function prepareStatements(db: Database.Database) {
     ),
     findPayment: db.prepare('SELECT * FROM payments WHERE company_id = ? AND number = ?'),
     paymentVersion: db.prepare('SELECT version FROM payments WHERE company_id = ? AND number = ?').pluck(),
+    findConfirmation: db.prepare('SELECT * FROM confirmations WHERE company_id = ? AND number = ?'),
+    queueConfirmation: db.prepare(
+      `INSERT INTO confirmations (company_id, number, state, generation, due_at, queued_at, attempts) VALUES (@companyId, @number, 'pending', 1, @now, @now, 0)
+       ON CONFLICT (company_id, number) DO UPDATE SET state = 'pending', generation = confirmations.generation + 1, due_at = excluded.due_at,
+         queued_at = CASE WHEN confirmations.state = 'pending' THEN confirmations.queued_at ELSE excluded.queued_at END,
+         attempts = CASE WHEN confirmations.state = 'pending' THEN confirmations.attempts ELSE 0 END,
+         error_code = NULL, error_message = NULL`,
+    ),
+    insertEvent: db.prepare(`INSERT INTO payment_events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`),
     heldStatuses: db.prepare('SELECT DISTINCT lower(status) FROM payment_history WHERE company_id = ? AND number = ?').pluck(),
     listFingerprints: db.prepare('SELECT fingerprint, callback_id FROM callback_fingerprints WHERE company_id = ? AND number = ?'),
     fingerprintExists: db.prepare('SELECT 1 FROM callback_fingerprints WHERE company_id = ? AND number = ? AND fingerprint = ?').pluck(),

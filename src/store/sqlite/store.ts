@@ -23,7 +23,7 @@ import {
   type CompanySummary,
 } from '../companies';
 import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
-import { callbackValues, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
+import { callbackValues, eventValues, toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
 import { Checkpointer } from './checkpointer';
 import { GroupCommit } from './group-commit';
@@ -136,6 +136,7 @@ export class SqliteStore implements PaymentStore {
           payment: row ? toPayment(row) : undefined,
           version: row ? Number(row.version) : 0,
           held: new Set(s.heldStatuses.all(companyId, number) as string[]),
+          confirmation: toConfirmation(s.findConfirmation.get(companyId, number) as Row | undefined),
           fingerprints: toFingerprints(s.listFingerprints.all(companyId, number) as Row[]),
         },
       };
@@ -163,6 +164,8 @@ export class SqliteStore implements PaymentStore {
     if (payment) (payment.change === 'create' ? s.insertPayment : s.updatePayment).run(payment.state);
     else if (history) s.touchPayment.run(companyId, number);
     if (history) s.insertHistory.run(companyId, number, history.status, history.category, history.outcome, callbackId, history.receivedAt);
+    if (settlement.confirm) s.queueConfirmation.run({ companyId, number, now: settlement.confirm.queuedAt });
+    for (const event of settlement.events ?? []) s.insertEvent.run(...eventValues(event, callbackId));
     if (!entry.authentic) this.pruneRejected();
     return callbackId;
   }
