@@ -1,22 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { components } from '../../generated/events';
 import type { Confirmation } from './confirmation';
-import type { Payment } from './ports';
+import type { EventDraft, Payment } from './ports';
 import type { PaymentCategory } from './status';
-
-export type EventType = components['schemas']['EventType'];
-export type PaymentEventData = components['schemas']['PaymentEventData'];
-
-/**
- * An event to record with the change that causes it. The store fills `callbackId` (the inbox row
- * written in the same transaction). A `held` event waits for the payment's confirmation before
- * it may be delivered, and is released or withheld by it.
- */
-export interface EventDraft {
-  type: EventType;
-  held: boolean;
-  data: Omit<PaymentEventData, 'callbackId'>;
-}
 
 /** The categories a booking may act on as paid or refunded: never on an unconfirmed claim. */
 const NEEDS_CONFIRMATION: readonly PaymentCategory[] = ['settled', 'refunded'];

@@ -1,5 +1,5 @@
+import type { components } from '../../generated/events';
 import type { Confirmation } from './confirmation';
-import type { EventDraft } from './events';
 import type { CallbackOutcome } from './outcome';
 import type { PaymentCategory } from './status';
 
@@ -122,6 +122,20 @@ export interface Settlement {
   confirm?: { queuedAt: string };
   /** Events for the booking system, recorded with this change (the transactional outbox). */
   events?: EventDraft[];
+}
+
+export type EventType = components['schemas']['EventType'];
+export type PaymentEventData = components['schemas']['PaymentEventData'];
+
+/**
+ * An event to record with the change that causes it. The store fills `callbackId` (the inbox row
+ * written in the same transaction). A `held` event waits for the payment's confirmation before
+ * it may be delivered, and is released or withheld by it.
+ */
+export interface EventDraft {
+  type: EventType;
+  held: boolean;
+  data: Omit<PaymentEventData, 'callbackId'>;
 }
 
 /** Why a settlement was not committed: the payment moved (or its data was claimed) since the view. */

@@ -83,8 +83,3 @@ export function decide(current: PaymentState | undefined, incoming: PaymentState
   if (byStep !== 0) return byStep > 0 ? 'applied' : 'stale';
   return incoming.status.toLowerCase() !== current.status.toLowerCase() ? 'applied' : 'stale';
 }
-
-/** The statuses a payment's history holds, as decide() compares them. */
-export function heldStatuses(history: ReadonlyArray<{ status: string }>): Set<string> {
-  return new Set(history.map((entry) => entry.status.toLowerCase()));
-}

@@ -1,5 +1,5 @@
 import type { Confirmation } from '../ipn/confirmation';
-import type { EventDraft } from '../ipn/events';
+import type { EventDraft } from '../ipn/ports';
 import type { CallbackOutcome } from '../ipn/outcome';
 import type { HistoryEntry, InboxEntry, Payment, StoredCallback } from '../ipn/ports';
 import type { PaymentCategory } from '../ipn/status';
