@@ -1,0 +1,126 @@
+import type { BoundCallback } from '../../src/ipn/bind';
+import { signCallbackUrl } from '../../src/ipn/callback-url';
+import { StoreUnavailableError, type Company, type Delivery } from '../../src/ipn/ports';
+import { receiveCallback, recordRefusal } from '../../src/ipn/receive';
+import { signCallback } from '../../src/client/sign';
+import { MemoryCallbackStore } from '../support/memory-store';
+
+const COMPANY = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+const SECRET = 'unit-secret';
+const NOW = '2026-12-01T10:00:00.000Z';
+
+function aCompany(overrides: Partial<Company> = {}): Company {
+  return { companyId: COMPANY, secret: SECRET, previous: undefined, callbackUrls: 'signed', merchantId: null, test: false, ...overrides };
+}
+
+const delivery: Delivery = { receivedAt: NOW, contentType: 'application/json', contentEncoding: null, query: 'q', body: Buffer.from('b'), remoteAddress: '127.0.0.1' };
+
+/** A bound callback as decode would give it: data signed with `secret`, URL signed with SECRET. */
+function aCallback(status: string, options: { number?: string; bookingId?: string; secret?: string; url?: string } = {}): BoundCallback {
+  const number = options.number ?? '1001';
+  const bookingId = options.bookingId ?? 'B-1';
+  const data = { number, status, orderid: 'O-1', url: options.url ?? '' };
+  const signed = signCallback(options.secret ?? SECRET, data);
+  return {
+    companyId: COMPANY,
+    bookingId,
+    articleTypeId: 1,
+    number,
+    status,
+    orderid: 'O-1',
+    url: data.url,
+    dataText: signed.signedData,
+    hash: signed.hash,
+    urlOrderId: undefined,
+    urlSignature: signCallbackUrl(SECRET, { companyId: COMPANY, bookingId, articleTypeId: 1 }),
+  };
+}
+
+describe('receiving a callback (the use case over an in-memory store)', () => {
+  let store: MemoryCallbackStore;
+  beforeEach(() => {
+    store = new MemoryCallbackStore();
+    store.companies.set(COMPANY, aCompany());
+  });
+
+  it('applies an authentic callback: one settlement with the inbox row, the fingerprint, the payment, its history and its event', async () => {
+    const result = await receiveCallback(store, aCallback('Paid'), delivery);
+    expect(result).toEqual({ outcome: 'applied', callbackId: 1, number: '1001', status: 'Paid', previousStatus: undefined });
+    const [settlement] = store.settlements;
+    expect(settlement).toMatchObject({
+      entry: { outcome: 'applied', authentic: true, secretUsed: 'current', routing: 'signed', reason: null },
+      expectedVersion: 0,
+      payment: { change: 'create', state: { status: 'Paid', category: 'settled', routing: 'signed' } },
+      history: { status: 'Paid', outcome: 'applied' },
+    });
+    expect(settlement?.events?.map((event) => [event.type, event.held, event.data.status, event.data.previousStatus])).toEqual([
+      ['payment.status_changed', false, 'Paid', null],
+    ]);
+    expect(settlement?.confirm).toBeUndefined();
+  });
+
+  it('refuses a forged callback before anything but its inbox row is written', async () => {
+    const result = await receiveCallback(store, aCallback('Paid', { secret: 'guessed' }), delivery);
+    expect(result).toMatchObject({ outcome: 'unauthenticated', reason: 'credentials.hash does not match data' });
+    expect(store.settlements).toEqual([{ entry: expect.objectContaining({ authentic: false, outcome: 'unauthenticated', secretUsed: null }) }]);
+    expect(store.payments.size).toBe(0);
+  });
+
+  it('answers a repeat of the same signed data as a duplicate pointing at the first copy, without its body', async () => {
+    await receiveCallback(store, aCallback('Paid'), delivery);
+    const repeat = await receiveCallback(store, aCallback('Paid'), delivery);
+    expect(repeat).toMatchObject({ outcome: 'duplicate', callbackId: 2 });
+    expect(store.inbox[1]).toMatchObject({ outcome: 'duplicate', duplicateOf: 1, body: Buffer.alloc(0), query: '' });
+    expect(store.settlements[1]?.events).toBeUndefined();
+  });
+
+  it('keeps an older status as stale and news after a cancellation as a conflict, with its event', async () => {
+    await receiveCallback(store, aCallback('Paid'), delivery);
+    expect(await receiveCallback(store, aCallback('Created'), delivery)).toMatchObject({ outcome: 'stale', previousStatus: 'Paid' });
+    await receiveCallback(store, aCallback('Cancelled'), delivery);
+    const conflict = await receiveCallback(store, aCallback('Credited'), delivery);
+    expect(conflict).toMatchObject({ outcome: 'conflict', previousStatus: 'Cancelled' });
+    expect(store.settlements.at(-1)?.events?.map((event) => [event.type, event.data.status, event.data.previousStatus])).toEqual([
+      ['payment.conflict', 'Credited', 'Cancelled'],
+    ]);
+  });
+
+  it('refuses a payment already bound to another booking, and an unknown status, without a fingerprint or a payment change', async () => {
+    await receiveCallback(store, aCallback('Paid'), delivery);
+    expect(await receiveCallback(store, aCallback('Credited', { bookingId: 'B-2' }), delivery)).toMatchObject({ outcome: 'booking_mismatch' });
+    expect(await receiveCallback(store, aCallback('Sent'), delivery)).toMatchObject({ outcome: 'unrecognised' });
+    expect(store.settlements.slice(1).map((settlement) => [settlement.fingerprint, settlement.payment, settlement.history])).toEqual([
+      [undefined, undefined, undefined],
+      [undefined, undefined, undefined],
+    ]);
+  });
+
+  it('decides again on a fresh view when the payment moved before the commit', async () => {
+    store.interferences = 2;
+    expect(await receiveCallback(store, aCallback('Paid'), delivery)).toMatchObject({ outcome: 'applied', callbackId: 1 });
+    expect(store.settlements).toHaveLength(1);
+  });
+
+  it('gives up with a 503-worthy error when the payment keeps moving', async () => {
+    store.interferences = 1000;
+    await expect(receiveCallback(store, aCallback('Paid'), delivery)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(store.settlements).toEqual([]);
+  });
+
+  it('queues a confirmation for a company with a merchant id, and holds the event of a settled payment for it', async () => {
+    store.companies.set(COMPANY, aCompany({ merchantId: '12345' }));
+    await receiveCallback(store, aCallback('Created'), delivery);
+    await receiveCallback(store, aCallback('Paid'), delivery);
+    expect(store.settlements.map((settlement) => [settlement.confirm, settlement.events?.[0]?.held, settlement.events?.[0]?.data.confirmation?.state])).toEqual([
+      [{ queuedAt: NOW }, false, 'pending'],
+      [{ queuedAt: NOW }, true, 'pending'],
+    ]);
+  });
+
+  it('records a refused delivery with its reason and what it said about itself', async () => {
+    const claims = { companyId: COMPANY, bookingId: 'B-1', articleTypeId: null, number: null, status: null };
+    const result = await recordRefusal(store, delivery, { kind: 'unsupported', mediaType: 'application/xml', reason: "Content-Type 'application/xml' is not supported" }, claims);
+    expect(result).toEqual({ outcome: 'unsupported', callbackId: 1, reason: "Content-Type 'application/xml' is not supported" });
+    expect(store.inbox[0]).toMatchObject({ ...claims, authentic: false, outcome: 'unsupported', body: delivery.body });
+  });
+});
