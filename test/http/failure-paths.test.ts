@@ -103,7 +103,6 @@ describeStore('failure paths', () => {
     } finally {
       await onDatabase(context.database, removed[engine]);
     }
-    if (answers.some((answer) => answer.status === 500)) console.log(JSON.stringify(context.service.logs.filter((line) => Number(line.level) >= 40).map((line) => [line.msg, (line.err as { message?: string; stack?: string } | undefined)?.stack?.slice(0, 600)]).slice(-3)));
     expect(answers.map((answer) => [answer.status, JSON.parse(answer.text).ResponseStatus?.ErrorCode])).toEqual(
       batch.map(() => [503, 'ServiceUnavailable']),
     );

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../../ipn/ports';
+import { isSqliteError } from './errors';
 
 interface Pending {
   work: () => unknown;
@@ -21,7 +22,6 @@ class WorkFailed extends Error {
   }
 }
 
-const isSqliteError = (error: unknown): boolean => error instanceof Error && error.name === 'SqliteError';
 
 /**
  * Group commit for one SQLite connection. Work items that arrive while a batch is being written

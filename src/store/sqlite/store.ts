@@ -26,6 +26,7 @@ import { runMigrations, type Migration, type MigrationTarget } from '../migrate'
 import { callbackValues, eventValues, toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
 import { Checkpointer } from './checkpointer';
+import { isSqliteError } from './errors';
 import { GroupCommit } from './group-commit';
 import { prepareStatements, type SqliteStatements } from './statements';
 
@@ -207,7 +208,7 @@ export class SqliteStore implements PaymentStore {
     try {
       return read(statements);
     } catch (error) {
-      if (error instanceof Error && error.name === 'SqliteError') throw new StoreUnavailableError('the store cannot be read', { cause: error });
+      if (isSqliteError(error)) throw new StoreUnavailableError('the store cannot be read', { cause: error });
       throw error;
     }
   }
