@@ -9,6 +9,8 @@ import type { PaymentStore } from '../store/types';
 import { logCheck } from './log';
 import { createConfirmationWorker, type ConfirmationWorker } from './worker';
 
+const ERROR_LOG_INTERVAL_MS = 60_000;
+
 /** What tests replace: Qvickly, the clock, the jitter. */
 export interface ConfirmationParts {
   qvickly?: PaymentInfoSource;
@@ -38,6 +40,7 @@ export function startConfirmations(
   const clock = parts.clock ?? (() => new Date());
   const metrics = new ConfirmationMetrics(registry, store.confirmations, clock);
   if (config.confirmationConcurrency === 0) return undefined;
+  let lastErrorLoggedAt = Number.NEGATIVE_INFINITY;
   const worker = createConfirmationWorker({
     store: store.confirmations,
     qvickly: parts.qvickly ?? qvicklyOf(config),
@@ -51,7 +54,13 @@ export function startConfirmations(
       metrics.checked(report);
       logCheck(logger, report);
     },
-    onError: (error) => logger.error({ err: error }, 'confirmation with Qvickly: the store failed; retrying at the next poll'),
+    onError: (error) => {
+      // Once a minute at most: an unreachable database fails every poll.
+      const now = Date.now();
+      if (now - lastErrorLoggedAt < ERROR_LOG_INTERVAL_MS) return;
+      lastErrorLoggedAt = now;
+      logger.error({ err: error }, 'confirmation with Qvickly: the store failed; retrying at the next poll');
+    },
   });
   worker.start();
   return worker;
