@@ -1,6 +1,7 @@
 import Ajv from 'ajv';
+import { CONFIRMATION_ENVIRONMENT, confirmationProblems, type ConfirmationSettings } from './confirmation/config';
 
-export interface Config {
+export interface Config extends ConfirmationSettings {
   host: string;
   port: number;
   /** A second listener for /health and /metrics only; unset = both on the public port. */
@@ -30,6 +31,7 @@ const ENVIRONMENT = {
   OPS_PORT: { key: 'opsPort', schema: { type: 'integer', minimum: 0, maximum: 65535 }, default: undefined },
   DATABASE_URL: { key: 'databaseUrl', schema: { type: 'string' }, default: undefined },
   SECRETS_KEY_FILE: { key: 'secretsKeyFile', schema: { type: 'string', minLength: 1 }, default: undefined },
+  ...CONFIRMATION_ENVIRONMENT,
   BODY_LIMIT_BYTES: { key: 'bodyLimitBytes', schema: { type: 'integer', minimum: 1024, maximum: 10485760 }, default: 65536 },
   LOG_LEVEL: {
     key: 'logLevel',
@@ -76,5 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   }
   const config = Object.fromEntries(Object.entries(ENVIRONMENT).map(([name, { key }]) => [key, values[name]])) as unknown as Config;
+  const confirmation = confirmationProblems(config);
+  if (confirmation.length > 0) throw new Error(`Invalid configuration: ${confirmation.join('; ')}`);
   return { ...config, trustProxy: trustProxyOf(values.TRUST_PROXY) };
 }

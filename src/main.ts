@@ -1,4 +1,6 @@
 import { loadConfig, type Config } from './config';
+import { startConfirmations, type ConfirmationParts } from './confirmation/start';
+import type { ConfirmationWorker } from './confirmation/worker';
 import { loadContract } from './contract';
 import { ALL_OPERATIONS, createApp, type OperationsEndpoint } from './http/app';
 import { listen, type RunningServer } from './http/server';
@@ -13,6 +15,8 @@ export interface Service {
   ops: RunningServer | undefined;
   store: PaymentStore;
   logger: Logger;
+  /** Confirmation with Qvickly in this instance; undefined with CONFIRMATION_CONCURRENCY=0. */
+  confirmations: ConfirmationWorker | undefined;
   /** Graceful stop: in-flight callbacks are answered and committed, then the store closes. */
   stop(): Promise<void>;
 }
@@ -21,6 +25,8 @@ export interface ServiceParts {
   logger?: Logger;
   /** A store opened by the caller (tests), which then also closes it. */
   store?: PaymentStore;
+  /** Qvickly, the clock and the jitter of confirmation (tests). */
+  confirmation?: ConfirmationParts;
 }
 
 const OPS_ENDPOINTS: readonly OperationsEndpoint[] = ['getHealth', 'getMetrics'];
@@ -45,15 +51,17 @@ export async function startService(config: Config, parts: ServiceParts = {}): Pr
   const publicOperations = separateOps ? ALL_OPERATIONS.filter((id) => !OPS_ENDPOINTS.includes(id)) : ALL_OPERATIONS;
   const http = await listen(await app(true, publicOperations), config.host, config.port, config);
   const ops = config.opsPort === undefined ? undefined : await listen(await app(false, OPS_ENDPOINTS), config.opsHost, config.opsPort, config);
+  const confirmations = startConfirmations(config, store, metrics.registry, logger, parts.confirmation);
   let stopping: Promise<void> | undefined;
   return {
     http,
     ops,
     store,
     logger,
+    confirmations,
     stop: () => {
       stopping ??= (async () => {
-        await Promise.all([http.stop(), ops?.stop()]);
+        await Promise.all([http.stop(), ops?.stop(), confirmations?.stop(config.shutdownTimeoutMs)]);
         if (!parts.store) await store.close();
         logger.info('qvickly-ipn stopped');
       })();

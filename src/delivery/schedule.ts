@@ -1,5 +1,7 @@
+import { backoffCeilingMs, nextTryAt } from '../retry/backoff';
+
 /**
- * When to try a failed event again.
+ * When to try a failed event again (the shared backoff of src/retry/backoff.ts).
  *
  * After the n-th failed attempt (n = 1, 2, …) the event waits a random time between half and
  * all of `min(5 s × 2ⁿ⁻¹, 6 h)` ("equal jitter"): 2.5–5 s after the first failure, 5–10 s,
@@ -12,6 +14,7 @@
 
 export const FIRST_RETRY_MS = 5_000;
 export const MAX_RETRY_DELAY_MS = 6 * 60 * 60 * 1000;
+const DELIVERY_BACKOFF = { firstDelayMs: FIRST_RETRY_MS, maxDelayMs: MAX_RETRY_DELAY_MS };
 
 export interface RetryPolicy {
   /** How long after its first attempt an event is still tried (EVENTS_RETRY_FOR). */
@@ -20,9 +23,7 @@ export interface RetryPolicy {
 
 /** The longest wait after the `attempts`-th failed attempt; the shortest is half of it. */
 export function retryCeilingMs(attempts: number): number {
-  if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`attempts must be a positive integer, got ${attempts}`);
-  // 2 ** 12 × 5 s already exceeds 6 h; the exponent is capped so large counts stay finite.
-  return Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_MS * 2 ** Math.min(attempts - 1, 32));
+  return backoffCeilingMs(attempts, DELIVERY_BACKOFF);
 }
 
 /**
@@ -36,9 +37,5 @@ export function nextAttemptAt(
   random: () => number,
   policy: RetryPolicy,
 ): Date | null {
-  const half = retryCeilingMs(attempts) / 2;
-  // Clamped: a random() just under 1 can otherwise round up to the ceiling itself.
-  const jitter = Math.min(half - 1, Math.max(0, Math.floor(random() * half)));
-  const next = now.getTime() + half + jitter;
-  return next > firstAttemptAt.getTime() + policy.retryForMs ? null : new Date(next);
+  return nextTryAt(attempts, firstAttemptAt, now, random, { ...DELIVERY_BACKOFF, retryForMs: policy.retryForMs });
 }

@@ -27,9 +27,10 @@ export interface QvicklyPaymentApiOptions {
 export interface QvicklyPaymentApi {
   /**
    * What Qvickly says about payment `number` now. Never throws for anything Qvickly (or the
-   * network) does: an answer that cannot be believed is `unavailable`, with the reason.
+   * network) does: an answer that cannot be believed is `unavailable`, with the reason. A
+   * `signal` that aborts ends the exchange at once (`unavailable`, reason `aborted`).
    */
-  getPaymentInfo(account: QvicklyAccount, number: string): Promise<PaymentInfoAnswer>;
+  getPaymentInfo(account: QvicklyAccount, number: string, options?: { signal?: AbortSignal }): Promise<PaymentInfoAnswer>;
 }
 
 export const DEFAULT_CLIENT = 'qvickly-ipn';
@@ -43,10 +44,11 @@ export function createQvicklyPaymentApi(options: QvicklyPaymentApiOptions): Qvic
   const client = options.client ?? DEFAULT_CLIENT;
 
   return {
-    async getPaymentInfo(account, number) {
+    async getPaymentInfo(account, number, callOptions = {}) {
       if (number === '') throw new TypeError('a payment number is required');
       const body = getPaymentinfoRequestBody(account, number, { client, time: now() });
-      const signal = AbortSignal.timeout(timeoutMs);
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = callOptions.signal ? AbortSignal.any([timeout, callOptions.signal]) : timeout;
       let text: string;
       try {
         const response = await send(url, {
@@ -63,6 +65,7 @@ export function createQvicklyPaymentApi(options: QvicklyPaymentApiOptions): Qvic
         }
         text = await response.text();
       } catch (error) {
+        if (callOptions.signal?.aborted) return unavailable('aborted', 'the caller stopped waiting');
         return failedExchange(error, signal, timeoutMs);
       }
       const answer = readSignedAnswer(account.secret, text);

@@ -28,6 +28,7 @@ export interface PaymentApiErrorAnswer {
 }
 
 export type UnavailableReason =
+  | 'aborted'
   | 'timeout'
   | 'transport'
   | 'http-status'

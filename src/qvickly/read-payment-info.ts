@@ -3,6 +3,8 @@ import { unavailable, type PaymentInfo, type PaymentInfoAnswer } from './payment
 type Json = Record<string, unknown>;
 
 const MINOR_UNITS = /^-?[0-9]+$/;
+// ISO 4217, as the events contract carries it: anything else is not an answer to believe.
+const CURRENCY = /^[A-Z]{3}$/;
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -39,6 +41,7 @@ export function readPaymentInfo(data: Json): PaymentInfoAnswer {
     paymentid_related?: unknown;
   };
   if (status === '') return unavailable('unexpected-shape', 'data.PaymentData.status is empty');
+  if (!CURRENCY.test(currency)) return unavailable('unexpected-shape', 'data.PaymentData.currency is not an ISO 4217 code');
   if (related !== undefined && typeof related !== 'string') {
     return unavailable('unexpected-shape', 'data.PaymentData.paymentid_related is not a string');
   }

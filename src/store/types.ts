@@ -1,3 +1,4 @@
+import type { ConfirmationStore } from '../ipn/confirmation-ports';
 import type { CallbackOutcome } from '../ipn/outcome';
 import type { CallbackStore, InboxReader, Payment, PaymentWithHistory, StoredCallback } from '../ipn/ports';
 import type { Sealer } from '../secrets/sealer';
@@ -33,6 +34,8 @@ export interface StoreHealth {
 /** A store engine: the use case's port, the operators' queries, and its life cycle. */
 export interface PaymentStore extends CallbackStore, OperatorQueries {
   readonly engine: StoreEngine;
+  /** Confirmation with Qvickly: the worker's leases and results, and what operators read. */
+  readonly confirmations: ConfirmationStore;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -63,7 +63,21 @@ describe.each(engines)('the operator CLI on %s', (engine) => {
 
     const shown = await runCli(['payment', 'show', COMPANY, '810652', '--json'], env);
     const payment = JSON.parse(shown.stdout) as Record<string, unknown>;
-    expect(Object.keys(payment)).toEqual(['companyId', 'number', 'bookingId', 'articleTypeId', 'orderid', 'status', 'category', 'url', 'routing', 'updatedAt', 'history']);
+    expect(Object.keys(payment)).toEqual([
+      'companyId',
+      'number',
+      'bookingId',
+      'articleTypeId',
+      'orderid',
+      'status',
+      'category',
+      'url',
+      'routing',
+      'updatedAt',
+      'history',
+      'confirmation',
+      'relatedPayments',
+    ]);
     expect(payment).toMatchObject({ companyId: COMPANY, number: '810652', bookingId: 'B-7', articleTypeId: 2, orderid: 'P1234567891581073915', status: 'Paid', category: 'settled', url: '' });
     expect(payment.history).toEqual([
       { status: 'Paid', category: 'settled', outcome: 'applied', callbackId: expect.any(Number), receivedAt: expect.any(String) },

@@ -169,6 +169,8 @@ describe('the client believes only a signed answer of the documented shape', () 
     ['status is a number', phpAnswer(withPaymentData({ status: 1 })).body, 'data.PaymentData.status is not a string'],
     ['status is empty', phpAnswer(withPaymentData({ status: '' })).body, 'data.PaymentData.status is empty'],
     ['currency is missing', phpAnswer(withPaymentData({ currency: undefined })).body, 'data.PaymentData.currency is not a string'],
+    ['currency is lower case', phpAnswer(withPaymentData({ currency: 'sek' })).body, 'data.PaymentData.currency is not an ISO 4217 code'],
+    ['currency is empty', phpAnswer(withPaymentData({ currency: '' })).body, 'data.PaymentData.currency is not an ISO 4217 code'],
     ['paymentid_related is an object', phpAnswer(withPaymentData({ paymentid_related: {} })).body, 'data.PaymentData.paymentid_related is not a string'],
     ['Cart is missing', phpAnswer({ PaymentData: paid.PaymentData }).body, 'data.Cart.Total.withtax is not an amount in minor units'],
     ['withtax is a number', phpAnswer(withTotal(69500)).body, 'data.Cart.Total.withtax is not an amount in minor units'],

@@ -123,6 +123,17 @@ describe('getPaymentInfo is unavailable, with the reason, when no answer can be 
     expect(elapsed).toBeLessThan(TIMEOUT_MS + 1000);
   });
 
+  it('a caller\'s signal that aborts ends a hanging exchange at once: unavailable/aborted, well before timeoutMs', async () => {
+    fake.setMode('810652', 'hang');
+    const caller = new AbortController();
+    const started = performance.now();
+    const asking = api(10_000).getPaymentInfo(account, '810652', { signal: caller.signal });
+    setTimeout(() => caller.abort(), 100);
+    const answer = await asking;
+    expect(answer).toEqual({ kind: 'unavailable', reason: 'aborted', detail: 'the caller stopped waiting' });
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it(`an answer whose body stops coming is unavailable/timeout after timeoutMs (${TIMEOUT_MS} ms): the timeout covers the body too`, async () => {
     fake.setMode('810652', 'stall');
     const started = performance.now();

@@ -45,6 +45,8 @@ export interface ReceivedRequest {
   signatureValid: boolean;
   /** What the fake did with it. */
   mode: FakeMode;
+  /** When it arrived (Date.now(), once the body was read). */
+  receivedAt: number;
 }
 
 // Codes and messages from DOC API-Error-codes.md (Billmate/QvicklyDocumentation).
@@ -180,7 +182,7 @@ export function createFakeQvickly(): FakeQvickly {
     const signatureValid =
       secret !== undefined && data !== undefined && typeof credentials.hash === 'string' && credentials.hash === signText(secret, phpJsonEncode(data));
     const mode = nextMode(number);
-    requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, text, body, merchantId, number, signatureValid, mode });
+    requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, text, body, merchantId, number, signatureValid, mode, receivedAt: Date.now() });
 
     switch (mode) {
       case 'hang':

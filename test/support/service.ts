@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import OpenAPIBackend from 'openapi-backend';
 import { loadConfig, type Config } from '../../src/config';
+import type { ConfirmationParts } from '../../src/confirmation/start';
 import { loadContract, type Contract } from '../../src/contract';
 import { startService } from '../../src/main';
 import { createLogger } from '../../src/observability/logger';
@@ -21,7 +22,11 @@ export interface TestService {
 }
 
 /** The real service (the composition root serve runs) on 127.0.0.1 with a free port, over the given store. */
-export async function startTestService(store: PaymentStore, environment: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(
+  store: PaymentStore,
+  environment: Record<string, string> = {},
+  confirmation?: ConfirmationParts,
+): Promise<TestService> {
   const contract = await loadContract();
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -31,7 +36,7 @@ export async function startTestService(store: PaymentStore, environment: Record<
     },
   });
   const config: Config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SHUTDOWN_TIMEOUT_MS: '5000', ...environment });
-  const service = await startService(config, { store, logger: createLogger('info', sink) });
+  const service = await startService(config, { store, logger: createLogger('info', sink), confirmation });
   return {
     url: service.http.url,
     opsUrl: service.ops?.url,

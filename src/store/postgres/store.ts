@@ -21,6 +21,7 @@ import {
   type CompanySummary,
 } from '../companies';
 import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
+import { PostgresConfirmations } from './confirmations';
 import { toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { RejectedRetention } from '../sqlite/store';
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
@@ -88,6 +89,7 @@ export class PostgresStore implements PaymentStore {
   private rejectedSincePrune = 0;
   private inFlight = 0;
   private lastWriteFailed = false;
+  readonly confirmations: PostgresConfirmations;
 
   static async open(options: PostgresOptions, onMigration?: (migration: Migration) => void): Promise<PostgresStore> {
     const store = new PostgresStore(options);
@@ -116,6 +118,7 @@ export class PostgresStore implements PaymentStore {
     });
     // An idle connection dropped by the server must not take the process down; the next query reconnects.
     this.pool.on('error', () => undefined);
+    this.confirmations = new PostgresConfirmations(this.pool, options.sealer);
   }
 
   private migrationTarget(): MigrationTarget {

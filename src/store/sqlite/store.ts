@@ -26,6 +26,7 @@ import { runMigrations, type Migration, type MigrationTarget } from '../migrate'
 import { callbackValues, eventValues, toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
 import { Checkpointer } from './checkpointer';
+import { SqliteConfirmations } from './confirmations';
 import { isSqliteError } from './errors';
 import { GroupCommit } from './group-commit';
 import { prepareStatements, type SqliteStatements } from './statements';
@@ -63,6 +64,7 @@ export class SqliteStore implements PaymentStore {
   private commits!: GroupCommit;
   private readonly checkpointer: Checkpointer | undefined;
   private rejectedSincePrune = 0;
+  confirmations!: SqliteConfirmations;
 
   static async open(options: SqliteOptions, onMigration?: (migration: Migration) => void): Promise<SqliteStore> {
     const store = new SqliteStore(options);
@@ -74,6 +76,7 @@ export class SqliteStore implements PaymentStore {
     }
     store.statements = prepareStatements(store.db);
     store.commits = new GroupCommit(store.db, { maxBatch: options.maxBatch ?? 256, queueLimit: options.commitQueueLimit ?? 1000 });
+    store.confirmations = new SqliteConfirmations(store.db, store.commits, options.sealer);
     try {
       store.writeCompanies(recordsToSeal(store.companyRecords(), options.sealer));
     } catch (error) {

@@ -1,0 +1,144 @@
+import { checkConfirmation, type CheckReport, type ConfirmDependencies } from '../ipn/confirm';
+import type { ConfirmationCheck } from '../ipn/confirmation-ports';
+
+export interface ConfirmationWorkerOptions extends ConfirmDependencies {
+  /** Most checks in flight at once in this instance (CONFIRMATION_CONCURRENCY). */
+  concurrency: number;
+  /**
+   * How long a leased check stays ours (CONFIRMATION_LEASE_MS): well above Qvickly's timeout plus
+   * the time to record, or another instance could ask again; also how long the check of a dead
+   * instance waits to be taken over.
+   */
+  leaseMs: number;
+  /** How often to look for due checks (CONFIRMATION_POLL_INTERVAL_MS). */
+  pollIntervalMs: number;
+  onCheck?: (report: CheckReport) => void;
+  /** The store failed (unreachable, closed); the worker carries on at the next poll. */
+  onError?: (error: unknown) => void;
+}
+
+export interface ConfirmationWorker {
+  /** Starts polling; checks then run until stop(). */
+  start(): void;
+  /**
+   * Stops leasing and waits for the checks in flight to be recorded, at most `timeoutMs`; then
+   * ends the ones still waiting for Qvickly and releases their leases (nothing recorded), so
+   * another instance or the next start takes them over at once. Resolves true when every check
+   * in flight finished by itself.
+   */
+  stop(timeoutMs: number): Promise<boolean>;
+  /** Looks for due checks now. */
+  wake(): void;
+}
+
+// After the stop's deadline, how long the checks it ended get to release their leases.
+const RELEASE_GRACE_MS = 2000;
+
+/**
+ * Confirms payments with Qvickly: leases due checks up to the free slots, runs each (ask,
+ * judge, record), and leases again as slots free up or at each poll. Nothing is queued in
+ * memory beyond the leased checks, so a crash loses nothing: a lease that is never recorded
+ * expires and the check is run again.
+ */
+export function createConfirmationWorker(options: ConfirmationWorkerOptions): ConfirmationWorker {
+  const { store, clock, concurrency, leaseMs, pollIntervalMs } = options;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
+  const onError = options.onError ?? (() => undefined);
+  const ending = new AbortController();
+  const checking = new Set<Promise<void>>();
+  let reserved = 0;
+  let running = false;
+  let filling: Promise<void> | undefined;
+  let fillAgain = false;
+  let pollTimer: NodeJS.Timeout | undefined;
+
+  async function run(check: ConfirmationCheck): Promise<void> {
+    try {
+      const report = await checkConfirmation(options, check, ending.signal);
+      if (report) options.onCheck?.(report);
+    } catch (error) {
+      onError(error);
+    }
+  }
+
+  async function leaseAndRun(): Promise<void> {
+    const free = concurrency - checking.size - reserved;
+    if (free <= 0) return;
+    reserved += free;
+    try {
+      const now = clock();
+      const checks = await store.lease(free, now, new Date(now.getTime() + leaseMs));
+      for (const check of checks) {
+        const done = run(check);
+        checking.add(done);
+        void done.finally(() => {
+          checking.delete(done);
+          fill();
+        });
+      }
+    } finally {
+      reserved -= free;
+    }
+  }
+
+  function fill(): void {
+    if (!running) return;
+    if (filling) {
+      fillAgain = true;
+      return;
+    }
+    filling = (async () => {
+      do {
+        fillAgain = false;
+        try {
+          await leaseAndRun();
+        } catch (error) {
+          onError(error);
+        }
+      } while (fillAgain && running);
+    })().finally(() => {
+      filling = undefined;
+      armPoll();
+    });
+  }
+
+  function armPoll(): void {
+    clearTimeout(pollTimer);
+    if (!running) return;
+    pollTimer = setTimeout(fill, pollIntervalMs);
+    pollTimer.unref();
+  }
+
+  const settledWithin = async (ms: number): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const all = (async () => {
+      await filling;
+      await Promise.allSettled([...checking]);
+      return true;
+    })();
+    try {
+      return await Promise.race([all, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    start() {
+      if (running || ending.signal.aborted) return;
+      running = true;
+      fill();
+    },
+    async stop(timeoutMs) {
+      running = false;
+      clearTimeout(pollTimer);
+      if (await settledWithin(timeoutMs)) return true;
+      ending.abort();
+      await settledWithin(RELEASE_GRACE_MS);
+      return false;
+    },
+    wake() {
+      fill();
+    },
+  };
+}
