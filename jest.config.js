@@ -3,7 +3,8 @@ const ts = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = { testEnvironment: 'node', transform: ts, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
-  testTimeout: 30000,
+  // Generous: the HTTP and process suites share 2 cores in CI; a test that hangs still fails.
+  testTimeout: 90_000,
   maxWorkers: 2,
   projects: [
     // Pure functions and format writers: no store, no network.

@@ -6,7 +6,7 @@
  */
 const base = require('./jest.config.js');
 
-const SLOW = ['timing', 'regex-dos', 'storage-abuse', 'slow-clients', 'full-disk', 'commit-queue', 'apply-order.property'];
+const SLOW = ['timing', 'regex-dos', 'storage-abuse', 'slow-clients', 'full-disk', 'commit-queue', 'apply-order.property', 'authentic-junk'];
 
 module.exports = {
   ...base,
