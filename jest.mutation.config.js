@@ -1,16 +1,23 @@
 /**
- * The suites StrykerJS runs against each mutant (npm run mutation): the unit tests and the SQLite
- * project (the store contract and every HTTP behaviour), which cover src/ipn, src/http and
- * src/store. Not part of npm test. Left out: the load and timing suites, which exercise the
- * same code as the behaviour tests but take seconds to minutes each, per mutant.
+ * The suites StrykerJS runs against each mutant (npm run mutation), per folder (MUTATION_SCOPE):
+ * the domain against its unit tests; the stores against the unit tests and the store contract
+ * on SQLite; HTTP against the unit tests and the HTTP behaviour on SQLite. Left out everywhere:
+ * the load and timing suites, which exercise the same code but take seconds to minutes each.
  */
 const base = require('./jest.config.js');
 
+const scope = process.env.MUTATION_SCOPE ?? 'ipn';
 const SLOW = ['timing', 'regex-dos', 'storage-abuse', 'slow-clients', 'full-disk', 'commit-queue', 'apply-order.property', 'authentic-junk'];
+const SUITES = { ipn: ['unit'], store: ['unit', 'sqlite'], http: ['unit', 'sqlite'] };
+const SQLITE_FOLDER = { store: '<rootDir>/test/store/**/*.test.ts', http: '<rootDir>/test/http/**/*.test.ts' };
 
 module.exports = {
   ...base,
   projects: base.projects
-    .filter((project) => project.displayName === 'unit' || project.displayName === 'sqlite')
-    .map((project) => ({ ...project, testPathIgnorePatterns: SLOW.map((name) => `/test/http/${name}\\.test\\.ts$`) })),
+    .filter((project) => SUITES[scope].includes(project.displayName))
+    .map((project) =>
+      project.displayName === 'sqlite'
+        ? { ...project, testMatch: [SQLITE_FOLDER[scope]], testPathIgnorePatterns: SLOW.map((name) => `/test/http/${name}\\.test\\.ts$`) }
+        : project,
+    ),
 };
