@@ -1,6 +1,7 @@
-import type { OutboxEvent, OutboxPort } from './outbox';
+import type { OutboxEvent, OutboxPort } from '../ipn/outbox-ports';
 import { nextAttemptAt } from './schedule';
-import type { AttemptRecord, EventToSend } from './send';
+import type { AttemptRecord } from '../ipn/outbox-ports';
+import type { EventToSend } from './send';
 
 /** What became of an event after one attempt. */
 export type AttemptOutcome = 'delivered' | 'retry' | 'failed' | 'gone';

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { AttemptRecord, Verdict } from '../ipn/outbox-ports';
 import { signEvent } from './sign';
 
 export interface SendOptions {
@@ -9,21 +10,6 @@ export interface SendOptions {
   /** EVENTS_TIMEOUT_MS: for the whole exchange, from connecting to the end of the answer. */
   timeoutMs: number;
   fetch?: typeof globalThis.fetch;
-}
-
-/** What the receiver's answer means for the event. */
-export type Verdict = 'delivered' | 'retry' | 'gone';
-
-/** One attempt to deliver an event, as the outbox keeps it. */
-export interface AttemptRecord {
-  /** When the attempt started (ISO 8601); also the signed `webhook-timestamp`. */
-  attemptedAt: string;
-  /** The answer's status, or null when none arrived in full (timeout, connection error). */
-  statusCode: number | null;
-  durationMs: number;
-  /** Why no answer arrived, or null when one did. */
-  error: string | null;
-  verdict: Verdict;
 }
 
 /** The part of an event that goes on the wire: the id (`webhook-id`) and the stored body. */

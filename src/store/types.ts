@@ -1,4 +1,5 @@
 import type { ConfirmationStore } from '../ipn/confirmation-ports';
+import type { EventLedger } from '../ipn/outbox-ports';
 import type { CallbackOutcome } from '../ipn/outcome';
 import type { CallbackStore, InboxReader, Payment, PaymentWithHistory, StoredCallback } from '../ipn/ports';
 import type { Sealer } from '../secrets/sealer';
@@ -36,6 +37,8 @@ export interface PaymentStore extends CallbackStore, OperatorQueries {
   readonly engine: StoreEngine;
   /** Confirmation with Qvickly: the worker's leases and results, and what operators read. */
   readonly confirmations: ConfirmationStore;
+  /** The transactional outbox: the dispatcher's leases and results, and what operators read and change. */
+  readonly events: EventLedger;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

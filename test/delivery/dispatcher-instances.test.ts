@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { seededRandom } from '../../scripts/support/random';
 import { createDispatcher, type AttemptReport, type Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher';
-import { sendEvent, type AttemptRecord, type EventToSend } from '../../src/delivery/send';
+import type { AttemptRecord } from '../../src/ipn/outbox-ports';
+import { sendEvent, type EventToSend } from '../../src/delivery/send';
 import { byPayment, paymentEvent, SECRET, waitFor } from '../support/delivery-harness';
 import { createManualClock } from '../support/manual-clock';
 import { createMemoryOutbox, type EventToRecord, type MemoryOutbox } from '../support/memory-outbox';

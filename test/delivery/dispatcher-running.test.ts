@@ -1,5 +1,5 @@
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher';
-import type { OutboxPort } from '../../src/delivery/outbox';
+import type { OutboxPort } from '../../src/ipn/outbox-ports';
 import { sendEvent } from '../../src/delivery/send';
 import { pause, paymentEvent, SECRET, waitFor } from '../support/delivery-harness';
 import { createManualClock, type ManualClock } from '../support/manual-clock';

@@ -1,4 +1,4 @@
-import { eventBody, type PaymentEvent, type PaymentEventData } from '../../src/delivery/event-body';
+import { eventBody, type PaymentEvent, type PaymentEventData } from '../../src/ipn/event-body';
 import { EVENT_TYPES, eventExamples, eventSchemaValidator, schemaMembers } from '../support/events-contract';
 
 const BODY_SCHEMAS = {

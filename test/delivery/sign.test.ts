@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { eventBody } from '../../src/delivery/event-body';
+import { eventBody } from '../../src/ipn/event-body';
 import { assertWebhookSecret, signEvent } from '../../src/delivery/sign';
 import { eventExamples, eventsDocument } from '../support/events-contract';
 import { verifyIndependently } from '../support/webhook-receiver';

@@ -1,4 +1,4 @@
-import { eventBody, type EventType } from '../../src/delivery/event-body';
+import { eventBody, type EventType } from '../../src/ipn/event-body';
 import type { AttemptReport } from '../../src/delivery/dispatcher';
 import { retryCeilingMs } from '../../src/delivery/schedule';
 import type { EventToRecord, MemoryOutbox } from './memory-outbox';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import yaml from 'js-yaml';
-import type { EventType, PaymentEvent } from '../../src/delivery/event-body';
+import type { EventType, PaymentEvent } from '../../src/ipn/event-body';
 
 interface Schema {
   properties?: Record<string, unknown>;

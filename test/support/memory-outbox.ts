@@ -1,6 +1,6 @@
-import type { EventType } from '../../src/delivery/event-body';
-import type { EventLease, GivenUpState, OutboxEvent, OutboxPort } from '../../src/delivery/outbox';
-import type { AttemptRecord } from '../../src/delivery/send';
+import type { EventType } from '../../src/ipn/event-body';
+import type { EventLease, GivenUpState, OutboxEvent, OutboxPort } from '../../src/ipn/outbox-ports';
+import type { AttemptRecord } from '../../src/ipn/outbox-ports';
 
 export type EventState = 'pending' | 'delivered' | GivenUpState;
 

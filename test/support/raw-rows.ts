@@ -58,3 +58,24 @@ export async function outboxOf(database: TestDatabase, companyId: string, number
     nextAttemptAt: new Date(String(row.next_attempt_at)).toISOString(),
   }));
 }
+
+/** Runs one write on the test database directly, as another process would (SQLite: ? placeholders; PostgreSQL: $n). */
+export async function rawWrite(database: TestDatabase, sql: { sqlite: string; postgres: string }, values: unknown[] = []): Promise<void> {
+  if (database.url.startsWith('sqlite:')) {
+    const db = new Database(database.url.slice('sqlite:'.length));
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.prepare(sql.sqlite).run(...values);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await client.query(sql.postgres, values);
+  } finally {
+    await client.end();
+  }
+}

@@ -13,7 +13,8 @@ import { StoreUnavailableError } from '../../ipn/ports';
 import type { Sealer } from '../../secrets/sealer';
 import { CHECK_COLUMNS, CHECK_OF_PAYMENT, recordValues, toBacklog, toConfirmationCheck } from '../confirmation-rows';
 import { EVENT_COLUMNS, eventValues, toConfirmation, type Row } from '../rows';
-import { isDatabaseFailure, storable } from './values';
+import { queryPool, transactionOn } from './pool';
+import { storable } from './values';
 
 // SKIP LOCKED: instances polling at once take different rows instead of waiting for each other;
 // the lease (lease_until) then keeps a taken row from every other instance until it expires.
@@ -72,34 +73,12 @@ export class PostgresConfirmations implements ConfirmationStore {
     private readonly sealer: Sealer,
   ) {}
 
-  private async query(text: string, values: unknown[]): Promise<pg.QueryResult<Row>> {
-    if (this.pool.ended) throw new StoreUnavailableError('the store is closed');
-    try {
-      return await this.pool.query<Row>(text, storable(values));
-    } catch (error) {
-      throw isDatabaseFailure(error) ? new StoreUnavailableError('PostgreSQL query failed', { cause: error }) : error;
-    }
+  private query(text: string, values: unknown[]): Promise<pg.QueryResult<Row>> {
+    return queryPool(this.pool, text, values);
   }
 
-  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    if (this.pool.ended) throw new StoreUnavailableError('the store is closed');
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw new StoreUnavailableError('PostgreSQL cannot be reached', { cause: error });
-    }
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw isDatabaseFailure(error) ? new StoreUnavailableError('PostgreSQL write failed', { cause: error }) : error;
-    } finally {
-      client.release();
-    }
+  private inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return transactionOn(this.pool, work);
   }
 
   async lease(limit: number, now: Date, leaseUntil: Date): Promise<ConfirmationCheck[]> {

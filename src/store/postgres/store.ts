@@ -22,6 +22,8 @@ import {
 } from '../companies';
 import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
 import { PostgresConfirmations } from './confirmations';
+import { PostgresOutbox } from './outbox';
+import { queryPool } from './pool';
 import { toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { RejectedRetention } from '../sqlite/store';
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
@@ -90,6 +92,7 @@ export class PostgresStore implements PaymentStore {
   private inFlight = 0;
   private lastWriteFailed = false;
   readonly confirmations: PostgresConfirmations;
+  readonly events: PostgresOutbox;
 
   static async open(options: PostgresOptions, onMigration?: (migration: Migration) => void): Promise<PostgresStore> {
     const store = new PostgresStore(options);
@@ -119,6 +122,7 @@ export class PostgresStore implements PaymentStore {
     // An idle connection dropped by the server must not take the process down; the next query reconnects.
     this.pool.on('error', () => undefined);
     this.confirmations = new PostgresConfirmations(this.pool, options.sealer);
+    this.events = new PostgresOutbox(this.pool);
   }
 
   private migrationTarget(): MigrationTarget {
@@ -168,13 +172,8 @@ export class PostgresStore implements PaymentStore {
     }
   }
 
-  private async query<R extends pg.QueryResultRow = Row>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
-    if (this.pool.ended) throw new StoreUnavailableError('the store is closed');
-    try {
-      return await this.pool.query<R>(text, storable(values));
-    } catch (error) {
-      throw isDatabaseFailure(error) ? new StoreUnavailableError('PostgreSQL query failed', { cause: error }) : error;
-    }
+  private query<R extends pg.QueryResultRow = Row>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+    return queryPool<R>(this.pool, text, values);
   }
 
   async viewCallback(companyId: string, number: string): Promise<CallbackView> {

@@ -27,6 +27,7 @@ import { callbackValues, eventValues, toConfirmation, toFingerprints, toHistoryE
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
 import { Checkpointer } from './checkpointer';
 import { SqliteConfirmations } from './confirmations';
+import { SqliteOutbox } from './outbox';
 import { isSqliteError } from './errors';
 import { GroupCommit } from './group-commit';
 import { prepareStatements, type SqliteStatements } from './statements';
@@ -65,6 +66,7 @@ export class SqliteStore implements PaymentStore {
   private readonly checkpointer: Checkpointer | undefined;
   private rejectedSincePrune = 0;
   confirmations!: SqliteConfirmations;
+  events!: SqliteOutbox;
 
   static async open(options: SqliteOptions, onMigration?: (migration: Migration) => void): Promise<SqliteStore> {
     const store = new SqliteStore(options);
@@ -77,6 +79,7 @@ export class SqliteStore implements PaymentStore {
     store.statements = prepareStatements(store.db);
     store.commits = new GroupCommit(store.db, { maxBatch: options.maxBatch ?? 256, queueLimit: options.commitQueueLimit ?? 1000 });
     store.confirmations = new SqliteConfirmations(store.db, store.commits, options.sealer);
+    store.events = new SqliteOutbox(store.db, store.commits);
     try {
       store.writeCompanies(recordsToSeal(store.companyRecords(), options.sealer));
     } catch (error) {
