@@ -1,7 +1,8 @@
 import Ajv from 'ajv';
 import { CONFIRMATION_ENVIRONMENT, confirmationProblems, type ConfirmationSettings } from './confirmation/config';
+import { EVENT_ENVIRONMENT, eventProblems, type EventSettings } from './events/config';
 
-export interface Config extends ConfirmationSettings {
+export interface Config extends ConfirmationSettings, EventSettings {
   host: string;
   port: number;
   /** A second listener for /health and /metrics only; unset = both on the public port. */
@@ -32,6 +33,7 @@ const ENVIRONMENT = {
   DATABASE_URL: { key: 'databaseUrl', schema: { type: 'string' }, default: undefined },
   SECRETS_KEY_FILE: { key: 'secretsKeyFile', schema: { type: 'string', minLength: 1 }, default: undefined },
   ...CONFIRMATION_ENVIRONMENT,
+  ...EVENT_ENVIRONMENT,
   BODY_LIMIT_BYTES: { key: 'bodyLimitBytes', schema: { type: 'integer', minimum: 1024, maximum: 10485760 }, default: 65536 },
   LOG_LEVEL: {
     key: 'logLevel',
@@ -78,7 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   }
   const config = Object.fromEntries(Object.entries(ENVIRONMENT).map(([name, { key }]) => [key, values[name]])) as unknown as Config;
-  const confirmation = confirmationProblems(config);
-  if (confirmation.length > 0) throw new Error(`Invalid configuration: ${confirmation.join('; ')}`);
+  const problems = [...confirmationProblems(config), ...eventProblems(config)];
+  if (problems.length > 0) throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   return { ...config, trustProxy: trustProxyOf(values.TRUST_PROXY) };
 }

@@ -2,11 +2,13 @@ import { loadConfig, type Config } from './config';
 import { startConfirmations, type ConfirmationParts } from './confirmation/start';
 import type { ConfirmationWorker } from './confirmation/worker';
 import { loadContract } from './contract';
+import { startEventDelivery, type EventDelivery, type EventParts } from './events/start';
 import { ALL_OPERATIONS, createApp, type OperationsEndpoint } from './http/app';
 import { listen, type RunningServer } from './http/server';
 import { createLogger, flushLogs, type Logger } from './observability/logger';
 import { CallbackMetrics } from './observability/metrics';
 import { openConfiguredStore } from './store/from-config';
+import { VIEW_CHANGED, type CallbackStore } from './ipn/ports';
 import type { PaymentStore } from './store/types';
 
 export interface Service {
@@ -17,6 +19,8 @@ export interface Service {
   logger: Logger;
   /** Confirmation with Qvickly in this instance; undefined with CONFIRMATION_CONCURRENCY=0. */
   confirmations: ConfirmationWorker | undefined;
+  /** Event delivery to the booking system in this instance. */
+  events: EventDelivery;
   /** Graceful stop: in-flight callbacks are answered and committed, then the store closes. */
   stop(): Promise<void>;
 }
@@ -27,6 +31,20 @@ export interface ServiceParts {
   store?: PaymentStore;
   /** Qvickly, the clock and the jitter of confirmation (tests). */
   confirmation?: ConfirmationParts;
+  /** The clock, the jitter and fetch of event delivery (tests). */
+  events?: EventParts;
+}
+
+/** The store as the callback route uses it: a settle that recorded events wakes the dispatcher. */
+function wakingOnEvents(store: PaymentStore, events: EventDelivery): CallbackStore {
+  return {
+    viewCallback: (companyId, number) => store.viewCallback(companyId, number),
+    settle: async (settlement) => {
+      const result = await store.settle(settlement);
+      if (result !== VIEW_CHANGED && (settlement.events?.length ?? 0) > 0) events.wake();
+      return result;
+    },
+  };
 }
 
 const OPS_ENDPOINTS: readonly OperationsEndpoint[] = ['getHealth', 'getMetrics'];
@@ -36,11 +54,14 @@ export async function startService(config: Config, parts: ServiceParts = {}): Pr
   const logger = parts.logger ?? createLogger(config.logLevel);
   const store = parts.store ?? (await openConfiguredStore(config));
   const metrics = new CallbackMetrics();
+  const events = startEventDelivery(config, store.events, metrics.registry, logger, parts.events);
+  const callbackStore = wakingOnEvents(store, events);
   const separateOps = config.opsPort !== undefined;
   const app = async (callbacks: boolean, operations: readonly OperationsEndpoint[]) =>
     createApp({
       contract: await loadContract(),
       store,
+      callbackStore,
       metrics,
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
@@ -59,9 +80,10 @@ export async function startService(config: Config, parts: ServiceParts = {}): Pr
     store,
     logger,
     confirmations,
+    events,
     stop: () => {
       stopping ??= (async () => {
-        await Promise.all([http.stop(), ops?.stop(), confirmations?.stop(config.shutdownTimeoutMs)]);
+        await Promise.all([http.stop(), ops?.stop(), confirmations?.stop(config.shutdownTimeoutMs), events.stop(config.shutdownTimeoutMs)]);
         if (!parts.store) await store.close();
         logger.info('qvickly-ipn stopped');
       })();

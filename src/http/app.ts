@@ -3,6 +3,7 @@ import type { Context } from 'openapi-backend';
 import type { Contract } from '../contract';
 import type { Logger } from '../observability/logger';
 import type { CallbackMetrics } from '../observability/metrics';
+import type { CallbackStore } from '../ipn/ports';
 import type { PaymentStore } from '../store/types';
 import { answerForFailure, problems, type Answer } from './answers';
 import { receiveCallbackRequest, type Exchange } from './callback';
@@ -18,6 +19,8 @@ export const ALL_OPERATIONS: readonly OperationsEndpoint[] = ['getHealth', 'getM
 export interface AppDependencies {
   contract: Contract;
   store: PaymentStore;
+  /** Where callbacks are settled, when not `store` itself (the composition root wakes the event dispatcher through it). */
+  callbackStore?: CallbackStore;
   metrics: CallbackMetrics;
   logger: Logger;
   bodyLimitBytes: number;
@@ -53,7 +56,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const { contract, metrics, logger } = deps;
   const { api } = contract;
   const operations = operationsHandlers(deps.store, metrics);
-  const receive = receiveCallbackRequest({ schema: contract.requestDto, store: deps.store, bodyLimitBytes: deps.bodyLimitBytes });
+  const receive = receiveCallbackRequest({ schema: contract.requestDto, store: deps.callbackStore ?? deps.store, bodyLimitBytes: deps.bodyLimitBytes });
   const notFound = (state: RequestState, req: Request): Answer => problems.notFound(req.method, state.pathname);
 
   // The router's template match is looser than its templates: `.{format}` also takes `.html`,

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import OpenAPIBackend from 'openapi-backend';
 import { loadConfig, type Config } from '../../src/config';
 import type { ConfirmationParts } from '../../src/confirmation/start';
+import type { EventParts } from '../../src/events/start';
 import { loadContract, type Contract } from '../../src/contract';
 import { startService } from '../../src/main';
 import { createLogger } from '../../src/observability/logger';
@@ -26,6 +27,7 @@ export async function startTestService(
   store: PaymentStore,
   environment: Record<string, string> = {},
   confirmation?: ConfirmationParts,
+  events?: EventParts,
 ): Promise<TestService> {
   const contract = await loadContract();
   const logs: Array<Record<string, unknown>> = [];
@@ -36,7 +38,7 @@ export async function startTestService(
     },
   });
   const config: Config = loadConfig({ HOST: '127.0.0.1', PORT: '0', SHUTDOWN_TIMEOUT_MS: '5000', ...environment });
-  const service = await startService(config, { store, logger: createLogger('info', sink), confirmation });
+  const service = await startService(config, { store, logger: createLogger('info', sink), confirmation, events });
   return {
     url: service.http.url,
     opsUrl: service.ops?.url,
