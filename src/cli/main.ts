@@ -4,6 +4,7 @@ import { serve } from '../main';
 import { callbackUrlCommand } from './callback-url';
 import { companyCommands } from './company';
 import { withStore } from './context';
+import { eventsCommands } from './events';
 import { inboxCommands } from './inbox';
 import { paymentCommands } from './payment';
 import { secretsCommands } from './secrets';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   companyCommands(program);
   paymentCommands(program);
   inboxCommands(program);
+  eventsCommands(program);
   callbackUrlCommand(program);
   secretsCommands(program);
   signCommand(program);
