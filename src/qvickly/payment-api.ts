@@ -33,7 +33,7 @@ export interface QvicklyPaymentApi {
   getPaymentInfo(account: QvicklyAccount, number: string, options?: { signal?: AbortSignal }): Promise<PaymentInfoAnswer>;
 }
 
-export const DEFAULT_CLIENT = 'qvickly-ipn';
+const DEFAULT_CLIENT = 'qvickly-ipn';
 
 export function createQvicklyPaymentApi(options: QvicklyPaymentApiOptions): QvicklyPaymentApi {
   const url = new URL(options.baseUrl).toString();

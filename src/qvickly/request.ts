@@ -12,7 +12,7 @@ export interface QvicklyAccount {
 }
 
 /** The API version the request format follows (DOC `Request-payload.md`). */
-export const API_VERSION = '2.5.0';
+const API_VERSION = '2.5.0';
 
 const FUNCTION: Schemas['GetPaymentinfoRequest']['function'] = 'getPaymentinfo';
 

@@ -78,7 +78,7 @@ export function openCompany(record: CompanyRecord, sealer: Sealer): Company {
   };
 }
 
-export class CompanyChangeError extends Error {
+class CompanyChangeError extends Error {
   override readonly name = 'CompanyChangeError';
 }
 
@@ -128,7 +128,7 @@ export function resealedRecord(record: CompanyRecord, from: Sealer, to: Sealer):
   };
 }
 
-export class SecretsUnreadableError extends Error {
+class SecretsUnreadableError extends Error {
   override readonly name = 'SecretsUnreadableError';
 }
 

@@ -70,7 +70,7 @@ export function toEventSummary(row: Row): EventSummary {
   };
 }
 
-export function toAttempt(row: Row): AttemptRecord {
+function toAttempt(row: Row): AttemptRecord {
   return {
     attemptedAt: String(row.attempted_at),
     statusCode: row.status_code === null || row.status_code === undefined ? null : Number(row.status_code),

@@ -23,7 +23,7 @@ const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 const FILE_NAME = /^(\d{3})-([a-z0-9-]+)\.sql$/;
 
 /** The numbered plain-SQL migrations of an engine (`NNN-name.sql`), in order. */
-export function loadMigrations(engine: StoreEngine): Migration[] {
+function loadMigrations(engine: StoreEngine): Migration[] {
   const dir = path.join(MIGRATIONS_DIR, engine);
   return readdirSync(dir)
     .sort()

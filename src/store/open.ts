@@ -14,7 +14,7 @@ export interface StoreSettings {
   onMigration?: (migration: Migration) => void;
 }
 
-export const DEFAULT_SQLITE_FILE = path.join('data', 'qvickly-ipn.sqlite');
+const DEFAULT_SQLITE_FILE = path.join('data', 'qvickly-ipn.sqlite');
 
 /** DATABASE_URL, or the embedded SQLite default when it is unset. */
 export function databaseUrlOf(databaseUrl: string | undefined): string {
