@@ -69,7 +69,15 @@ CREATE TABLE event_attempts (
 );
 CREATE INDEX event_attempts_by_event ON event_attempts (event_id, attempted_at);
 
--- A callback's write also queues its confirmation and records its events, still in one statement.
+-- The settlement arrives as one JSON argument (the body apart, as bytes), so that what a callback
+-- writes can grow without a new signature each time.
+-- One callback's whole write in one round trip, as one statement (so one transaction): the
+-- guards first (the payment still at the version the decision was made on, the signed data not
+-- yet claimed), then the inbox row, the fingerprint, the payment and its history. A failed guard
+-- raises QV409 and nothing is written; the caller reads the payment again and decides again. A
+-- payment created concurrently fails the INSERT (23505), which the caller treats the same way.
+-- The write also queues the payment's confirmation and records its events (the transactional
+-- outbox). The one definition of the function: migrations before this one only add columns.
 CREATE OR REPLACE FUNCTION ipn_settle(p JSONB, p_body BYTEA) RETURNS BIGINT LANGUAGE plpgsql AS $$
 DECLARE
   e JSONB := p->'entry';
