@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import OpenAPIBackend from 'openapi-backend';
 import { loadConfig, type Config } from '../../src/config';
 import type { ConfirmationParts } from '../../src/confirmation/start';
 import type { EventParts } from '../../src/events/start';

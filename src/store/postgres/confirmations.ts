@@ -9,7 +9,6 @@ import type {
   ConfirmationStore,
   NotCheckable,
 } from '../../ipn/confirmation-ports';
-import { StoreUnavailableError } from '../../ipn/ports';
 import type { Sealer } from '../../secrets/sealer';
 import { CHECK_COLUMNS, CHECK_OF_PAYMENT, recordValues, toBacklog, toConfirmationCheck } from '../confirmation-rows';
 import { EVENT_COLUMNS, eventValues, toConfirmation, type Row } from '../rows';

@@ -17,17 +17,18 @@ import {
   summaryOf,
   toCompanyRecord,
   type CompanyChange,
-  type CompanyRecord,
   type CompanySummary,
 } from '../companies';
 import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
+import { writeCompanies } from './companies';
 import { PostgresConfirmations } from './confirmations';
 import { PostgresOutbox } from './outbox';
 import { queryPool } from './pool';
+import { SETTLE_QUERY, settleValues } from './settle';
 import { toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { RejectedRetention } from '../sqlite/store';
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
-import { isDatabaseFailure, storable, TYPES } from './values';
+import { isDatabaseFailure, TYPES } from './values';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -57,26 +58,6 @@ const VIEW_QUERY = `
   LEFT JOIN companies c ON c.company_id = $1
   LEFT JOIN payments p ON p.company_id = $1 AND p.number = $2
   LEFT JOIN confirmations cf ON cf.company_id = $1 AND cf.number = $2`;
-
-const SETTLE_QUERY = 'SELECT ipn_settle($1::jsonb, $2) AS callback_id';
-const COMPANY_COLUMNS = [
-  'company_id',
-  'secret',
-  'secret_key_id',
-  'previous_secret',
-  'previous_secret_expires_at',
-  'merchant_id',
-  'qvickly_test',
-  'callback_urls',
-  'created_at',
-  'updated_at',
-] as const;
-const WRITE_COMPANY = `
-  INSERT INTO companies (${COMPANY_COLUMNS.join(', ')}) VALUES (${COMPANY_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})
-  ON CONFLICT (company_id) DO UPDATE SET ${COMPANY_COLUMNS.slice(1, -2)
-    .concat(['updated_at'])
-    .map((column) => `${column} = excluded.${column}`)
-    .join(', ')}`;
 
 /**
  * The store for several instances on one PostgreSQL database. Every connection runs with
@@ -327,43 +308,4 @@ export class PostgresStore implements PaymentStore {
     const { rows } = await this.query('SELECT * FROM callbacks WHERE callback_id = $1', [callbackId]);
     return rows[0] ? toStoredCallback(rows[0]) : undefined;
   }
-}
-
-async function writeCompanies(client: pg.PoolClient, records: readonly CompanyRecord[]): Promise<void> {
-  for (const record of records) {
-    await client.query(WRITE_COMPANY, [
-      record.companyId,
-      record.secret,
-      record.secretKeyId,
-      record.previousSecret,
-      record.previousSecretExpiresAt,
-      record.merchantId,
-      record.test,
-      record.callbackUrls,
-      record.createdAt,
-      record.updatedAt,
-    ]);
-  }
-}
-
-/** ipn_settle's arguments: the settlement as JSON (U+0000 made storable), the body as bytes. */
-function settleValues({ entry, expectedVersion, fingerprint, payment, history, confirm, events }: Settlement): unknown[] {
-  const { body, ...fields } = entry;
-  const settlement = {
-    entry: fields,
-    expectedVersion: expectedVersion ?? null,
-    fingerprint: fingerprint ?? null,
-    payment: payment
-      ? { change: payment.change, orderid: payment.state.orderid, category: payment.state.category, url: payment.state.url, routing: payment.state.routing }
-      : null,
-    history: history ? { category: history.category } : null,
-    confirm: confirm ?? null,
-    events: (events ?? []).map(({ type, held, data }) => ({
-      ...data,
-      type,
-      state: held ? 'held' : 'pending',
-      confirmation: data.confirmation === null ? null : JSON.stringify(data.confirmation),
-    })),
-  };
-  return [JSON.stringify(settlement, (_key, value: unknown) => storable([value])[0]), body];
 }
