@@ -64,7 +64,7 @@ export interface webhooks {
          * The confirmation of a payment with Qvickly changed
          * @description The receiver asked Qvickly's Payment API about the payment and the answer changed
          *     `data.confirmation.state`: `confirmed` (Qvickly reports the payment's status),
-         *     `mismatch` (Qvickly reports another status, order id or amount than expected),
+         *     `mismatch` (Qvickly reports a status behind or contradicting the payment's, or another order id),
          *     `rejected` (Qvickly does not know the payment or refused the request), or
          *     `unavailable` (Qvickly could not be asked, after the last retry; see
          *     `confirmation.error`). The payment's status did not change: `data.status` and
@@ -182,7 +182,8 @@ export interface components {
         Confirmation: {
             /**
              * @description `pending`: not asked yet, or being retried; `confirmed`: Qvickly reports what the
-             *     payment says; `mismatch`: Qvickly reports another status, order id or amount;
+             *     payment says or is ahead of it; `mismatch`: Qvickly reports a status behind or
+             *     contradicting the payment's, or another order id (callbacks carry no amount);
              *     `rejected`: Qvickly does not know the payment or refused the request;
              *     `unavailable`: Qvickly could not be asked, after the last retry.
              * @enum {string}

@@ -156,6 +156,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/docs/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The HTML reference of the events sent to the booking system
+         * @description A self-contained HTML page generated from `openapi/events.yaml` (OpenAPI 3.1 webhooks):
+         *     the payment events this service POSTs to `EVENTS_WEBHOOK_URL`, signed as Standard
+         *     Webhooks. It works offline.
+         */
+        get: operations["getEventsReference"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -732,6 +754,26 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The API reference. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getEventsReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events reference. */
             200: {
                 headers: {
                     [name: string]: unknown;

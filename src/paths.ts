@@ -12,3 +12,4 @@ function findProjectRoot(start: string): string {
 export const projectRoot = findProjectRoot(__dirname);
 export const contractPath = path.join(projectRoot, 'openapi', 'openapi.yaml');
 export const docsPath = path.join(projectRoot, 'dist', 'docs', 'index.html');
+export const eventsDocsPath = path.join(projectRoot, 'dist', 'docs', 'events.html');

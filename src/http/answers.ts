@@ -76,7 +76,7 @@ export const problems = {
   payloadTooLarge: (limitBytes: number) => error(413, 'PayloadTooLarge', `The request body is larger than ${limitBytes} bytes`),
   undeserializable: (mediaType: string, detail: string) =>
     error(400, 'SerializationException', `Could not deserialize '${echoed(mediaType)}' request using ${REQUEST_DTO_NAME}\nError: ${detail}`),
-  referenceNotBuilt: () => error(404, 'NotFound', 'The API reference has not been built; run npm run docs'),
+  referenceNotBuilt: () => error(404, 'NotFound', 'The reference has not been built; run npm run build'),
   storeUnavailable: () => error(503, 'ServiceUnavailable', 'The callback could not be stored; retry later'),
   internal: () => error(500, 'InternalServerError', 'The callback could not be processed'),
 };

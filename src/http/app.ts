@@ -13,8 +13,8 @@ import { normalisePath, splitTarget } from './route';
 import { writeAnswer } from './write-answer';
 
 /** The operations of the contract that are not the callback: a listener serves some of them. */
-export type OperationsEndpoint = 'getHealth' | 'getMetrics' | 'getOpenApiDocument' | 'getApiReference';
-export const ALL_OPERATIONS: readonly OperationsEndpoint[] = ['getHealth', 'getMetrics', 'getOpenApiDocument', 'getApiReference'];
+export type OperationsEndpoint = 'getHealth' | 'getMetrics' | 'getOpenApiDocument' | 'getApiReference' | 'getEventsReference';
+export const ALL_OPERATIONS: readonly OperationsEndpoint[] = ['getHealth', 'getMetrics', 'getOpenApiDocument', 'getApiReference', 'getEventsReference'];
 
 export interface AppDependencies {
   contract: Contract;
@@ -79,6 +79,7 @@ export function createApp(deps: AppDependencies): express.Express {
     getMetrics: served('getMetrics'),
     getOpenApiDocument: served('getOpenApiDocument'),
     getApiReference: served('getApiReference'),
+    getEventsReference: served('getEventsReference'),
     notFound: (_context: Context, state: RequestState, req: Request) => notFound(state, req),
     methodNotAllowed: (context: Context, state: RequestState, req: Request) => {
       const allowed = HTTP_METHODS.flatMap((method) => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { readContractText } from '../contract';
 import type { CallbackMetrics } from '../observability/metrics';
-import { docsPath } from '../paths';
+import { docsPath, eventsDocsPath } from '../paths';
 import type { PaymentStore } from '../store/types';
 import { problems, type Answer } from './answers';
 
@@ -32,7 +32,16 @@ async function storeState(store: PaymentStore): Promise<'reachable' | 'unwritabl
   }
 }
 
-/** GET /health, /metrics, /openapi.yaml and /docs. */
+/** A reference page built by `npm run build` (npm run docs, docs:events). */
+async function htmlReference(file: string): Promise<Answer> {
+  try {
+    return { status: 200, content: await readFile(file, 'utf8'), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': DOCS_POLICY } };
+  } catch {
+    return problems.referenceNotBuilt();
+  }
+}
+
+/** GET /health, /metrics, /openapi.yaml, /docs and /docs/events. */
 export function operationsHandlers(store: PaymentStore, metrics: CallbackMetrics) {
   return {
     getHealth: async (): Promise<Answer> => {
@@ -48,17 +57,7 @@ export function operationsHandlers(store: PaymentStore, metrics: CallbackMetrics
       content: readContractText(),
       contentType: 'application/yaml; charset=utf-8',
     }),
-    getApiReference: async (): Promise<Answer> => {
-      try {
-        return {
-          status: 200,
-          content: await readFile(docsPath, 'utf8'),
-          contentType: 'text/html; charset=utf-8',
-          headers: { 'Content-Security-Policy': DOCS_POLICY },
-        };
-      } catch {
-        return problems.referenceNotBuilt();
-      }
-    },
+    getApiReference: () => htmlReference(docsPath),
+    getEventsReference: () => htmlReference(eventsDocsPath),
   };
 }

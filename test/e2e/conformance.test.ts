@@ -226,6 +226,7 @@ const OPERATIONS: Step[] = [
   get('/metrics', { status: 200, contains: 'qvickly_ipn_callbacks_total{outcome="applied"}' }),
   get('/openapi.yaml', { status: 200, contains: 'operationId: QvicklyCheckoutIpnCallBack' }),
   get('/docs', { status: 200, contains: '</html>' }),
+  get('/docs/events', { status: 200, contains: 'payment.confirmation_changed' }),
 ];
 
 /** A request Prism refuses itself, with the status it answers: it never reaches the service. */

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { contractPath, docsPath } from '../../src/paths';
+import { contractPath, docsPath, eventsDocsPath } from '../../src/paths';
 import { aCallback, aMerchant } from '../support/callbacks';
 import { describeStore } from '../support/stores';
 import { useServiceOnFreshStore } from '../support/suite';
@@ -39,7 +39,7 @@ describeStore('OPS_PORT: /health and /metrics on a listener of their own', () =>
     }
   });
 
-  it('keeps callbacks, /openapi.yaml and /docs public: 404 on the ops listener', async () => {
+  it('keeps callbacks, /openapi.yaml, /docs and /docs/events public: 404 on the ops listener', async () => {
     const { service, store } = context;
     const merchant = await aMerchant(store);
     const callback = aCallback({ merchant, number: 'ops-1' });
@@ -53,10 +53,14 @@ describeStore('OPS_PORT: /health and /metrics on a listener of their own', () =>
 
     const contract = await (get(service.url, '/openapi.yaml'));
     expect([contract.status, contract.text]).toEqual([200, readFileSync(contractPath, 'utf8')]);
-    const docs = await (get(service.url, '/docs'));
-    if (existsSync(docsPath)) expect([docs.status, docs.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
-    else expect(docs.text).toContain('The API reference has not been built');
-    for (const path of ['/openapi.yaml', '/docs']) {
+    for (const [path, file, title] of [['/docs', docsPath, 'Qvickly'], ['/docs/events', eventsDocsPath, 'payment.status_changed']] as const) {
+      const docs = await get(service.url, path);
+      if (existsSync(file)) {
+        expect([path, docs.status, docs.headers.get('content-type')]).toEqual([path, 200, 'text/html; charset=utf-8']);
+        expect(docs.text).toContain(title);
+      } else expect([path, docs.status, docs.text]).toEqual([path, 404, expect.stringContaining('The reference has not been built; run npm run build')]);
+    }
+    for (const path of ['/openapi.yaml', '/docs', '/docs/events']) {
       const answer = await (get(service.opsUrl, path));
       expect([path, answer.status, answer.text]).toEqual([path, 404, notFound('GET', path)]);
     }
