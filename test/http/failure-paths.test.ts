@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { aCallback, aMerchant, type Merchant } from '../support/callbacks';
+import { rawWrite } from '../support/raw-rows';
 import { describeStore, engine, type TestDatabase } from '../support/stores';
 import { useServiceOnFreshStore } from '../support/suite';
 
@@ -30,22 +29,7 @@ import { useServiceOnFreshStore } from '../support/suite';
 
 /** Runs SQL on the test database from a connection of its own, as an operator (or a fault) would. */
 async function onDatabase(database: TestDatabase, sql: string): Promise<void> {
-  if (engine === 'sqlite') {
-    const db = new Database(database.url.slice('sqlite:'.length));
-    try {
-      db.exec(sql);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  await rawWrite(database, { sqlite: sql, postgres: sql });
 }
 
 // Every statement succeeds; the transaction fails only when it commits.

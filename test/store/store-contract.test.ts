@@ -5,6 +5,7 @@ import { StoreUnavailableError, VIEW_CHANGED, type InboxEntry, type Payment, typ
 import { sealerFor } from '../../src/secrets/sealer';
 import { openStore } from '../../src/store/open';
 import type { PaymentStore } from '../../src/store/types';
+import { rawWrite } from '../support/raw-rows';
 import { createTestDatabase, describeStore, engine, type TestDatabase } from '../support/stores';
 import { refuseWrites } from '../support/unwritable';
 
@@ -351,22 +352,14 @@ async function rawCompanyColumns(database: TestDatabase): Promise<Array<{ secret
 
 /** Writes a plaintext secret as a row from before sealing would hold it. */
 async function setRawSecret(database: TestDatabase, companyId: string, secret: string): Promise<void> {
-  if (database.url.startsWith('sqlite:')) {
-    const db = new Database(database.url.slice('sqlite:'.length));
-    try {
-      db.prepare('UPDATE companies SET secret = ?, secret_key_id = NULL WHERE company_id = ?').run(secret, companyId);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    await client.query('UPDATE companies SET secret = $1, secret_key_id = NULL WHERE company_id = $2', [secret, companyId]);
-  } finally {
-    await client.end();
-  }
+  await rawWrite(
+    database,
+    {
+      sqlite: 'UPDATE companies SET secret = ?, secret_key_id = NULL WHERE company_id = ?',
+      postgres: 'UPDATE companies SET secret = $1, secret_key_id = NULL WHERE company_id = $2',
+    },
+    [secret, companyId],
+  );
 }
 
 function openWithKey(database: TestDatabase, secretsKey: Buffer): Promise<PaymentStore> {

@@ -59,13 +59,15 @@ export async function outboxOf(database: TestDatabase, companyId: string, number
   }));
 }
 
-/** Runs one write on the test database directly, as another process would (SQLite: ? placeholders; PostgreSQL: $n). */
+/** Runs a write on the test database from a connection of its own, as another process would (SQLite: ? placeholders; PostgreSQL: $n). */
 export async function rawWrite(database: TestDatabase, sql: { sqlite: string; postgres: string }, values: unknown[] = []): Promise<void> {
   if (database.url.startsWith('sqlite:')) {
     const db = new Database(database.url.slice('sqlite:'.length));
     try {
       db.pragma('busy_timeout = 5000');
-      db.prepare(sql.sqlite).run(...values);
+      // Without values it may be several statements (a trigger, say).
+      if (values.length === 0) db.exec(sql.sqlite);
+      else db.prepare(sql.sqlite).run(...values);
     } finally {
       db.close();
     }

@@ -23,7 +23,7 @@ import { runMigrations, type Migration, type MigrationTarget } from '../migrate'
 import { writeCompanies } from './companies';
 import { PostgresConfirmations } from './confirmations';
 import { PostgresOutbox } from './outbox';
-import { queryPool } from './pool';
+import { queryPool, transactionOn } from './pool';
 import { SETTLE_QUERY, settleValues } from './settle';
 import { toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { RejectedRetention } from '../sqlite/store';
@@ -265,19 +265,8 @@ export class PostgresStore implements PaymentStore {
   }
 
   /** Operator changes that read before they write: in a transaction, rows locked. */
-  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return transactionOn(this.pool, work);
   }
 
   async findPayment(companyId: string, number: string): Promise<PaymentWithHistory | undefined> {

@@ -9,12 +9,11 @@ import type {
   ConfirmationStore,
   NotCheckable,
 } from '../../ipn/confirmation-ports';
-import { StoreUnavailableError } from '../../ipn/ports';
 import type { Sealer } from '../../secrets/sealer';
 import { CHECK_OF_PAYMENT, recordValues, toBacklog, toConfirmationCheck } from '../confirmation-rows';
 import { EVENT_COLUMNS, eventValues, toConfirmation, type Row } from '../rows';
+import { SqliteAccess } from './access';
 import type { GroupCommit } from './group-commit';
-import { isSqliteError } from './errors';
 
 const DUE = `
   FROM confirmations cf JOIN companies c ON c.company_id = cf.company_id
@@ -74,27 +73,23 @@ function prepare(db: Database.Database) {
 export class SqliteConfirmations implements ConfirmationStore {
   private readonly s: ReturnType<typeof prepare>;
 
+  private readonly access: SqliteAccess;
+
   constructor(
-    private readonly db: Database.Database,
-    private readonly commits: GroupCommit,
+    db: Database.Database,
+    commits: GroupCommit,
     private readonly sealer: Sealer,
   ) {
     this.s = prepare(db);
+    this.access = new SqliteAccess(db, commits);
   }
 
   private write<T>(work: () => T): Promise<T> {
-    if (!this.db.open) return Promise.reject(new StoreUnavailableError('the store is closed'));
-    return this.commits.run(work);
+    return this.access.write(work);
   }
 
   private read<T>(work: () => T): T {
-    if (!this.db.open) throw new StoreUnavailableError('the store is closed');
-    try {
-      return work();
-    } catch (error) {
-      if (isSqliteError(error)) throw new StoreUnavailableError('the store cannot be read', { cause: error });
-      throw error;
-    }
+    return this.access.read(work);
   }
 
   async lease(limit: number, now: Date, leaseUntil: Date): Promise<ConfirmationCheck[]> {

@@ -12,7 +12,6 @@ import type {
   OutboxEvent,
   Redelivery,
 } from '../../ipn/outbox-ports';
-import { StoreUnavailableError } from '../../ipn/ports';
 import {
   ATTEMPT_COLUMNS,
   BLOCKING_STATES,
@@ -25,7 +24,7 @@ import {
   toOutboxEvent,
 } from '../event-rows';
 import type { Row } from '../rows';
-import { isSqliteError } from './errors';
+import { SqliteAccess } from './access';
 import type { GroupCommit } from './group-commit';
 
 // Due, not leased by anyone, and the oldest event of its payment still to be sent.
@@ -80,26 +79,19 @@ function prepare(db: Database.Database) {
 export class SqliteOutbox implements EventLedger {
   private readonly s: ReturnType<typeof prepare>;
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly commits: GroupCommit,
-  ) {
+  private readonly access: SqliteAccess;
+
+  constructor(db: Database.Database, commits: GroupCommit) {
     this.s = prepare(db);
+    this.access = new SqliteAccess(db, commits);
   }
 
   private write<T>(work: () => T): Promise<T> {
-    if (!this.db.open) return Promise.reject(new StoreUnavailableError('the store is closed'));
-    return this.commits.run(work);
+    return this.access.write(work);
   }
 
   private read<T>(work: () => T): T {
-    if (!this.db.open) throw new StoreUnavailableError('the store is closed');
-    try {
-      return work();
-    } catch (error) {
-      if (isSqliteError(error)) throw new StoreUnavailableError('the store cannot be read', { cause: error });
-      throw error;
-    }
+    return this.access.read(work);
   }
 
   async lease(limit: number, now: Date, leaseUntil: Date): Promise<OutboxEvent[]> {
