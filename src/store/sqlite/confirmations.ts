@@ -84,19 +84,11 @@ export class SqliteConfirmations implements ConfirmationStore {
     this.access = new SqliteAccess(db, commits);
   }
 
-  private write<T>(work: () => T): Promise<T> {
-    return this.access.write(work);
-  }
-
-  private read<T>(work: () => T): T {
-    return this.access.read(work);
-  }
-
   async lease(limit: number, now: Date, leaseUntil: Date): Promise<ConfirmationCheck[]> {
     const at = now.toISOString();
-    if (limit < 1 || this.read(() => this.s.anyDue.get({ now: at })) === undefined) return [];
+    if (limit < 1 || this.access.read(() => this.s.anyDue.get({ now: at })) === undefined) return [];
     const token = randomUUID();
-    const rows = await this.write(() =>
+    const rows = await this.access.write(() =>
       (this.s.due.all({ now: at, limit }) as Row[]).map((due) => {
         this.s.takeLease.run(token, leaseUntil.toISOString(), due.company_id, due.number);
         return this.s.check.get(due.company_id, due.number) as Row;
@@ -108,7 +100,7 @@ export class SqliteConfirmations implements ConfirmationStore {
 
   async leaseNow(companyId: string, number: string, now: Date, leaseUntil: Date): Promise<ConfirmationCheck | NotCheckable> {
     const s = this.s;
-    const row = await this.write((): Row | NotCheckable => {
+    const row = await this.access.write((): Row | NotCheckable => {
       if (s.payment.get(companyId, number) === undefined) return 'no-payment';
       const merchantId = s.merchantId.get(companyId) as string | null | undefined;
       if (merchantId === null || merchantId === undefined) return 'not-confirming';
@@ -122,7 +114,7 @@ export class SqliteConfirmations implements ConfirmationStore {
   record(record: ConfirmationRecord): Promise<boolean> {
     const s = this.s;
     const { lease, confirmation, held, events, callbackId, recordedAt } = record;
-    return this.write(() => {
+    return this.access.write(() => {
       if (s.record.run(recordValues(record)).changes !== 1) {
         s.release.run(lease.companyId, lease.number, lease.leaseToken);
         return false;
@@ -135,18 +127,18 @@ export class SqliteConfirmations implements ConfirmationStore {
   }
 
   async release(lease: ConfirmationLease): Promise<void> {
-    await this.write(() => this.s.release.run(lease.companyId, lease.number, lease.leaseToken));
+    await this.access.write(() => this.s.release.run(lease.companyId, lease.number, lease.leaseToken));
   }
 
   async backlog(now: Date): Promise<ConfirmationBacklog> {
-    return toBacklog(this.read(() => this.s.backlog.get({ now: now.toISOString() }) as Row | undefined));
+    return toBacklog(this.access.read(() => this.s.backlog.get({ now: now.toISOString() }) as Row | undefined));
   }
 
   async find(companyId: string, number: string): Promise<Confirmation | undefined> {
-    return toConfirmation(this.read(() => this.s.find.get(companyId, number) as Row | undefined));
+    return toConfirmation(this.access.read(() => this.s.find.get(companyId, number) as Row | undefined));
   }
 
   async relatedPayments(companyId: string, number: string): Promise<string[]> {
-    return this.read(() => this.s.related.all({ companyId, number }) as string[]);
+    return this.access.read(() => this.s.related.all({ companyId, number }) as string[]);
   }
 }

@@ -86,19 +86,11 @@ export class SqliteOutbox implements EventLedger {
     this.access = new SqliteAccess(db, commits);
   }
 
-  private write<T>(work: () => T): Promise<T> {
-    return this.access.write(work);
-  }
-
-  private read<T>(work: () => T): T {
-    return this.access.read(work);
-  }
-
   async lease(limit: number, now: Date, leaseUntil: Date): Promise<OutboxEvent[]> {
     const at = now.toISOString();
-    if (limit < 1 || this.read(() => this.s.anyDue.get({ now: at })) === undefined) return [];
+    if (limit < 1 || this.access.read(() => this.s.anyDue.get({ now: at })) === undefined) return [];
     const token = randomUUID();
-    const rows = await this.write(() =>
+    const rows = await this.access.write(() =>
       (this.s.due.all({ now: at, limit }) as string[]).map((eventId) => this.s.takeLease.get(token, leaseUntil.toISOString(), eventId) as Row),
     );
     return rows.map(toOutboxEvent);
@@ -106,7 +98,7 @@ export class SqliteOutbox implements EventLedger {
 
   private settle(update: Database.Statement, lease: EventLease, attempt: AttemptRecord, extra: Record<string, unknown>): Promise<boolean> {
     const values = { eventId: lease.eventId, leaseToken: lease.leaseToken, attemptedAt: attempt.attemptedAt, lastError: lastErrorOf(attempt), ...extra };
-    return this.write(() => {
+    return this.access.write(() => {
       if (update.run(values).changes !== 1) return false;
       this.s.attempt.run(...attemptValues(lease.eventId, attempt));
       return true;
@@ -126,19 +118,19 @@ export class SqliteOutbox implements EventLedger {
   }
 
   async list(filter: EventFilter): Promise<EventSummary[]> {
-    const rows = this.read(() => this.s.list.all({ companyId: filter.companyId ?? null, state: filter.state ?? null, limit: filter.limit ?? 100 }) as Row[]);
+    const rows = this.access.read(() => this.s.list.all({ companyId: filter.companyId ?? null, state: filter.state ?? null, limit: filter.limit ?? 100 }) as Row[]);
     return rows.map(toEventSummary);
   }
 
   async show(eventId: string): Promise<EventDetail | undefined> {
-    return this.read(() => {
+    return this.access.read(() => {
       const row = this.s.find.get(eventId) as Row | undefined;
       return row && toEventDetail(row, this.s.attemptsOf.all(eventId) as Row[]);
     });
   }
 
   redeliver(eventId: string, now: Date): Promise<Redelivery> {
-    return this.write((): Redelivery => {
+    return this.access.write((): Redelivery => {
       if (this.s.redeliver.run({ eventId, now: now.toISOString() }).changes === 1) return 'queued';
       const row = this.s.find.get(eventId) as Row | undefined;
       if (!row) return 'unknown';
@@ -147,20 +139,20 @@ export class SqliteOutbox implements EventLedger {
   }
 
   redeliverFailed(companyId: string | undefined, now: Date): Promise<number> {
-    return this.write(() => this.s.redeliverFailed.run({ companyId: companyId ?? null, now: now.toISOString() }).changes);
+    return this.access.write(() => this.s.redeliverFailed.run({ companyId: companyId ?? null, now: now.toISOString() }).changes);
   }
 
   async pruneDelivered(before: Date): Promise<number> {
     const at = before.toISOString();
     // Nothing to prune costs one read, not a place in the group commit.
-    if (this.read(() => this.s.anyToPrune.get(at)) === undefined) return 0;
-    return this.write(() => {
+    if (this.access.read(() => this.s.anyToPrune.get(at)) === undefined) return 0;
+    return this.access.write(() => {
       this.s.pruneAttempts.run(at);
       return this.s.prune.run(at).changes;
     });
   }
 
   async backlog(): Promise<EventBacklog> {
-    return this.read(() => toEventBacklog(this.s.counts.all() as Row[], this.s.oldestPending.get()));
+    return this.access.read(() => toEventBacklog(this.s.counts.all() as Row[], this.s.oldestPending.get()));
   }
 }
