@@ -70,8 +70,13 @@ function readOptions(argv: string[]): Options {
       keep: { type: 'boolean', default: false },
       'drain-ms': { type: 'string', default: '60000' },
       'receiver-failures': { type: 'string', default: '0.05' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const integer = (name: string, text: string | undefined, min: number, max: number): number => {
     const value = Number(text);
     if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
@@ -96,6 +101,19 @@ function readOptions(argv: string[]): Options {
     receiverFailures: share(values['receiver-failures']),
   };
 }
+
+const USAGE = `node dist/scripts/crash-test.js [options]   (npm run crash-test -- [options])
+
+  --store sqlite|postgres     the engine (default sqlite)
+  --rounds N                  load rounds, each ended by SIGKILL (default 5)
+  --seed S                    replays a run's traffic and kill moments (default random)
+  --load-ms MS                longest load per round; each is killed after 30-100 % of it (default 1500)
+  --concurrency N             concurrent senders (default 8)
+  --payments N                payments the traffic is spread over (default 150)
+  --postgres-url URL          server to create the test database on (default TEST_POSTGRES_URL or 127.0.0.1:5432)
+  --drain-ms MS               longest wait, after the last restart, for every event to reach the receiver (default 60000)
+  --receiver-failures SHARE   share of event deliveries the receiver answers 500, so they are retried (default 0.05)
+  --keep                      keep the database`;
 
 /** Other spellings of known statuses, and statuses the receiver does not know (answered 200 Success:false). */
 const ODD_STATUSES = ['paid', 'CANCELLED', 'pending', 'Sent', 'Unknown'];
