@@ -3,7 +3,9 @@
  * Throughput with durability. Measures, in one run and each in its own process on 127.0.0.1:
  * bare express, express + openapi-backend on our contract (the framework ceiling) and the full
  * service (SQLite, synchronous=FULL, group commit), with the same signed traffic; then the full
- * service again with a prefilled store. Prints a table, the issue's targets as PASS/FAIL, and
+ * service again on a fresh store with event delivery on (to a local receiver in its own process:
+ * req/s against delivery off, delivery lag, time to drain the backlog); then the full service
+ * again with a prefilled store. Prints a table, the issue's targets as PASS/FAIL, and
  * the report as one JSON line (last line of stdout).
  *
  *   npm run bench                       10 s per target, 50 connections, 1,000,000 prefilled
@@ -15,6 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../src/paths';
 import { killAllChildren, startServer, type ServerProcess } from './bench/children';
+import { startBenchReceiver } from './bench/delivery';
 import { runLoad, stopLoad } from './bench/load';
 import { parseOptions, type BenchOptions } from './bench/options';
 import { prefillPayments, type PrefillResult } from './bench/prefill';
@@ -46,8 +49,16 @@ interface Run {
   warmup: Traffic;
 }
 
-/** Starts one target, warms it up, measures it, reads its peak RSS and stops it. */
-async function measure(run: Run, name: TargetName, start: () => Promise<ServerProcess>): Promise<TargetResult> {
+/**
+ * Starts one target, warms it up, measures it, reads its peak RSS and stops it; `afterLoad`
+ * runs between the end of the measured load (from startedAtMs to endedAtMs) and the stop.
+ */
+async function measure(
+  run: Run,
+  name: TargetName,
+  start: () => Promise<ServerProcess>,
+  afterLoad?: (startedAtMs: number, endedAtMs: number) => Promise<Partial<TargetResult>>,
+): Promise<TargetResult> {
   const { options } = run;
   progress(`${TARGET_TITLES[name]}: starting`);
   const server = await start();
@@ -56,13 +67,16 @@ async function measure(run: Run, name: TargetName, start: () => Promise<ServerPr
     if (options.warmupS > 0) await runLoad(server.url, run.warmup, options.connections, options.warmupS);
     const serverCpuBefore = server.cpuMs();
     progress(`${TARGET_TITLES[name]}: ${options.durationS} s at ${options.connections} connections`);
+    const loadStartedAtMs = Date.now();
     const load = await runLoad(server.url, run.traffic, options.connections, options.durationS);
+    const loadEndedAtMs = Date.now();
     const serverCpuMs = server.cpuMs() - serverCpuBefore;
     const result: TargetResult = {
       ...load,
       peakRssMiB: toMiB(server.peakRssBytes()),
       serverCpuUsPerRequest: load.requests > 0 ? Math.round((serverCpuMs * 1000) / load.requests) : 0,
       loadGeneratorCpuUsPerRequest: load.requests > 0 ? Math.round((load.loadGeneratorCpuMs * 1000) / load.requests) : 0,
+      ...(afterLoad ? await afterLoad(loadStartedAtMs, loadEndedAtMs) : {}),
     };
     progress(`${TARGET_TITLES[name]}: ${result.requestsPerSecond} req/s, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}`);
     if (load.wrapped) progress(`warning: a connection used up its ${run.traffic.byConnection[0]?.length} requests; raise --max-rate`);
@@ -102,7 +116,7 @@ async function main(): Promise<void> {
     });
   }
   // Everything below is bounded; this is the backstop if something hangs anyway.
-  const budgetS = 4 * (options.durationS + options.warmupS + 40) + 60 + options.prefill / 10_000;
+  const budgetS = 5 * (options.durationS + options.warmupS + 40) + options.drainTimeoutS + 60 + options.prefill / 10_000;
   const watchdog = setTimeout(() => {
     progress(`gave up after ${Math.round(budgetS)} s`);
     process.exit(1);
@@ -136,7 +150,7 @@ async function main(): Promise<void> {
     startServer({ name: 'framework ceiling', args: [CEILING_SERVER], env: {}, logFile: path.join(dir, 'ceiling.log') }),
   );
 
-  const startService = (file: string, log: string) => () =>
+  const startService = (file: string, log: string, eventEnv: Record<string, string> = {}) => () =>
     startServer({
       name: 'full service',
       args: [...startScriptNodeFlags(), SERVICE_CLI, 'serve'],
@@ -145,6 +159,7 @@ async function main(): Promise<void> {
         LOG_LEVEL: options.logLevel,
         NODE_ENV: 'production',
         ...(options.serviceNodeOptions ? { NODE_OPTIONS: options.serviceNodeOptions } : {}),
+        ...eventEnv,
       },
       logFile: path.join(dir, log),
     });
@@ -155,6 +170,27 @@ async function main(): Promise<void> {
     throw new Error(`the store is not durable: ${JSON.stringify(durability)}`);
   }
   results.fullService = { ...(await measure(run, 'fullService', startService(emptyFile, 'service-empty.log'))), durability, stored: inspectStore(emptyFile) };
+
+  // The same again on a fresh store, delivering every event to a receiver on this machine.
+  const deliveryFile = path.join(dir, 'delivery.sqlite');
+  const deliveryDurability = await prepareStore(deliveryFile, company);
+  const receiver = await startBenchReceiver(path.join(dir, 'receiver.log'));
+  try {
+    const drain = (startedAtMs: number, endedAtMs: number) => {
+      progress(`${TARGET_TITLES.fullServiceDelivery}: waiting for the outbox to drain (at most ${options.drainTimeoutS} s)`);
+      return receiver.afterLoad(deliveryFile, startedAtMs, endedAtMs, options.drainTimeoutS).then((delivery) => {
+        progress(
+          `${TARGET_TITLES.fullServiceDelivery}: ${delivery.events} events delivered; lag during load p50 ${delivery.duringLoad.lagP50Ms} ms, ` +
+            `p99 ${delivery.duringLoad.lagP99Ms} ms; drained ${delivery.drainMs ?? 'not'} ms after the load`,
+        );
+        return { delivery };
+      });
+    };
+    const measured = await measure(run, 'fullServiceDelivery', startService(deliveryFile, 'service-delivery.log', receiver.serviceEnv), drain);
+    results.fullServiceDelivery = { ...measured, durability: deliveryDurability, stored: inspectStore(deliveryFile) };
+  } finally {
+    await receiver.server.stop();
+  }
 
   if (options.prefill > 0) {
     const prefilledFile = path.join(dir, 'prefilled.sqlite');

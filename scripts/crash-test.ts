@@ -11,6 +11,13 @@
  * answered 200 is in the inbox, that every acknowledged decision is in its payment's history,
  * and that every history replays through the apply rule to the payment's stored state.
  *
+ * Each service round also delivers payment events to a verifying webhook receiver run here
+ * (answering 500 to --receiver-failures of the requests). After the last kill the service is
+ * started once more, without load, until the outbox has drained (at most --drain-ms); then
+ * every acknowledged `applied` callback must have had its `payment.status_changed` event
+ * delivered at least once, every recorded event must have arrived, and each payment's events
+ * must have first arrived in the order they were recorded (scripts/crash/events.ts).
+ *
  * The seed fixes what is sent and when each round is killed; thread timing does the rest.
  * Prints the figures as text and as one JSON line; exits 1 on any violation, 2 if it could not run.
  */
@@ -31,6 +38,8 @@ import { generateKey, readKeyFile } from '../src/secrets/key-file';
 import { openStore } from '../src/store/open';
 import type { PaymentWithHistory, StoredCallback } from '../src/ipn/ports';
 import type { StoreEngine } from '../src/store/types';
+import { checkEvents, describeEvents, eventEnvironment, snapshotOutbox, waitForDrain, type EventFigures } from './crash/events';
+import { startVerifyingReceiver, type VerifyingReceiver } from './support/webhook-receiver';
 
 interface Options {
   engine: StoreEngine;
@@ -41,6 +50,10 @@ interface Options {
   payments: number;
   postgresUrl: string;
   keep: boolean;
+  /** How long the last restart may take to deliver every recorded event. */
+  drainMs: number;
+  /** Share of event deliveries the receiver answers 500, so they are retried (2.5–5 s later). */
+  receiverFailures: number;
 }
 
 function readOptions(argv: string[]): Options {
@@ -55,11 +68,23 @@ function readOptions(argv: string[]): Options {
       payments: { type: 'string', default: '150' },
       'postgres-url': { type: 'string', default: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
       keep: { type: 'boolean', default: false },
+      'drain-ms': { type: 'string', default: '60000' },
+      'receiver-failures': { type: 'string', default: '0.05' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const integer = (name: string, text: string | undefined, min: number, max: number): number => {
     const value = Number(text);
     if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+    return value;
+  };
+  const share = (text: string | undefined): number => {
+    const value = Number(text);
+    if (!(value >= 0 && value < 1)) throw new Error('--receiver-failures must be a number in [0, 1)');
     return value;
   };
   if (values.store !== 'sqlite' && values.store !== 'postgres') throw new Error('--store must be sqlite or postgres');
@@ -72,8 +97,23 @@ function readOptions(argv: string[]): Options {
     payments: integer('payments', values.payments, 1, 100_000),
     postgresUrl: values['postgres-url'] ?? '',
     keep: values.keep ?? false,
+    drainMs: integer('drain-ms', values['drain-ms'], 1000, 600_000),
+    receiverFailures: share(values['receiver-failures']),
   };
 }
+
+const USAGE = `node dist/scripts/crash-test.js [options]   (npm run crash-test -- [options])
+
+  --store sqlite|postgres     the engine (default sqlite)
+  --rounds N                  load rounds, each ended by SIGKILL (default 5)
+  --seed S                    replays a run's traffic and kill moments (default random)
+  --load-ms MS                longest load per round; each is killed after 30-100 % of it (default 1500)
+  --concurrency N             concurrent senders (default 8)
+  --payments N                payments the traffic is spread over (default 150)
+  --postgres-url URL          server to create the test database on (default TEST_POSTGRES_URL or 127.0.0.1:5432)
+  --drain-ms MS               longest wait, after the last restart, for every event to reach the receiver (default 60000)
+  --receiver-failures SHARE   share of event deliveries the receiver answers 500, so they are retried (default 0.05)
+  --keep                      keep the database`;
 
 /** Other spellings of known statuses, and statuses the receiver does not know (answered 200 Success:false). */
 const ODD_STATUSES = ['paid', 'CANCELLED', 'pending', 'Sent', 'Unknown'];
@@ -135,10 +175,10 @@ let current: ChildProcess | undefined;
 /** Removes the database; set while one exists, so an interrupted run does not leave it behind. */
 let removeOnInterrupt: (() => Promise<void>) | undefined;
 
-function startService(databaseUrl: string): Promise<RunningService> {
+function startService(databaseUrl: string, extraEnv: Record<string, string>): Promise<RunningService> {
   const child = spawn(process.execPath, [BUILT_CLI, 'serve'], {
     cwd: projectRoot,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATABASE_URL: databaseUrl, SECRETS_KEY_FILE: KEY_FILE, LOG_LEVEL: 'info' },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATABASE_URL: databaseUrl, SECRETS_KEY_FILE: KEY_FILE, LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   current = child;
@@ -417,7 +457,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const random = seededRandom(options.seed);
   // Bounded whatever happens: a hung start or check ends the run instead of the CI job.
-  const budgetMs = options.rounds * (options.loadMs + START_TIMEOUT_MS + 5000) + 60_000;
+  const budgetMs = (options.rounds + 1) * (options.loadMs + START_TIMEOUT_MS + 5000) + options.drainMs + 60_000;
   const watchdog = setTimeout(() => {
     console.error(`crash test: over its ${budgetMs} ms budget; stopping`);
     current?.kill('SIGKILL');
@@ -425,6 +465,9 @@ async function main(): Promise<number> {
   }, budgetMs);
   watchdog.unref();
 
+  // Its own random numbers: when it answers 500 depends on timing, and must not change the plan.
+  const receiver = await startVerifyingReceiver({ failShare: options.receiverFailures, random: seededRandom((options.seed ^ 0x9e3779b9) >>> 0) });
+  const serviceEnv = eventEnvironment(receiver);
   const database = await createDatabase(options);
   let removeDatabase = !options.keep;
   if (removeDatabase) removeOnInterrupt = database.remove;
@@ -439,7 +482,7 @@ async function main(): Promise<number> {
     for (let round = 1; round <= options.rounds; round++) {
       let service: RunningService;
       try {
-        service = await startService(database.url);
+        service = await startService(database.url, serviceEnv);
       } catch (error) {
         traffic.violations.push(`round ${round}: the service did not come back after the crash: ${(error as Error).message}`);
         break;
@@ -456,6 +499,7 @@ async function main(): Promise<number> {
     current = undefined;
 
     const violations = traffic.violations;
+    const events = await drainEvents(database.url, company.companyId, traffic, receiver, serviceEnv, options.drainMs);
     const figures = await checkStore(database.url, company.companyId, traffic.numbers, traffic.acknowledged, violations);
     const outcomes = Object.fromEntries(countBy(traffic.acknowledged, (ack) => ack.outcome));
     const summary = {
@@ -470,6 +514,7 @@ async function main(): Promise<number> {
       unavailable: traffic.unavailable,
       ...figures,
       outcomes,
+      events,
       violations: violations.length,
       durationMs: Date.now() - started,
     };
@@ -480,6 +525,7 @@ async function main(): Promise<number> {
         `${figures.inboxRows} inbox rows and ${figures.historyEntries} history entries of ${figures.paymentsChecked} payments; ` +
         `${violations.length} violations`,
     );
+    console.log(`  ${describeEvents(events)}`);
     for (const violation of violations.slice(0, 50)) console.log(`  violation: ${violation}`);
     if (violations.length > 50) console.log(`  ... and ${violations.length - 50} more`);
     if (violations.length > 0) {
@@ -494,8 +540,41 @@ async function main(): Promise<number> {
     current?.kill('SIGKILL');
     removeOnInterrupt = undefined;
     if (removeDatabase) await database.remove();
+    await receiver.close();
     clearTimeout(watchdog);
   }
+}
+
+/**
+ * After the last kill: reads what the outbox holds, starts the service once more without load
+ * until every recorded event has reached the receiver (at most `drainMs`), stops it, and checks
+ * the deliveries (violations go to traffic.violations).
+ */
+async function drainEvents(
+  databaseUrl: string,
+  companyId: string,
+  traffic: Traffic,
+  receiver: VerifyingReceiver,
+  serviceEnv: Record<string, string>,
+  drainMs: number,
+): Promise<EventFigures> {
+  const store = await openStore({ databaseUrl, retention: { rows: 10_000, bytes: 256 * 1024 * 1024 }, secretsKey: readKeyFile(KEY_FILE) });
+  const applied = traffic.acknowledged.filter((ack) => ack.outcome === 'applied');
+  const snapshot = await snapshotOutbox(store, companyId, traffic.numbers, applied).finally(() => store.close());
+  let drain = { drained: false, ms: 0 };
+  try {
+    const service = await startService(databaseUrl, serviceEnv);
+    drain = await waitForDrain(receiver, snapshot, drainMs);
+    service.child.kill('SIGTERM');
+    const killer = setTimeout(() => service.child.kill('SIGKILL'), 10_000);
+    await service.exited;
+    clearTimeout(killer);
+    current = undefined;
+  } catch (error) {
+    traffic.violations.push(`the service did not come back to deliver the events: ${(error as Error).message}`);
+  }
+  if (!drain.drained) traffic.violations.push(`the outbox did not drain within ${drainMs} ms of the last restart`);
+  return checkEvents(receiver, snapshot, drain.ms, traffic.violations);
 }
 
 /** A company id from the seeded PRNG (version-4 layout), so a replay uses the same one. */

@@ -15,6 +15,8 @@ export interface BenchOptions {
   seed: number;
   keep: boolean;
   smoke: boolean;
+  /** How long the delivery-on run waits after its load for the event backlog to drain. */
+  drainTimeoutS: number;
 }
 
 function positive(value: string): number {
@@ -45,7 +47,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   const program = new Command('bench')
     .description(
       'Throughput with durability: bare express, express + openapi-backend (framework ceiling) and the full service ' +
-        '(SQLite, synchronous=FULL), each in its own process on 127.0.0.1, then the full service with a prefilled store.',
+        '(SQLite, synchronous=FULL), each in its own process on 127.0.0.1, then the full service with event delivery on ' +
+        '(to a local receiver), then with a prefilled store.',
     )
     .option('--duration <seconds>', 'measured load per target (default: 10, --smoke: 2)', positive)
     .option('--warmup <seconds>', 'unmeasured load per target before measuring (default: 2, --smoke: 0.5)', nonNegative)
@@ -57,6 +60,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     .option('--log-level <level>', "the full service's LOG_LEVEL", 'info')
     .option('--service-node-options <flags>', 'NODE_OPTIONS for the full service only, e.g. --max-semi-space-size=8')
     .option('--seed <n>', 'seed of the request mix', count, 20_261_101)
+    .option('--drain-timeout <seconds>', 'longest wait for the event backlog after the delivery-on run (default: 60, --smoke: 30)', positive)
     .option('--keep', 'keep the temporary directory (databases, server logs)', false)
     .option('--smoke', 'CI-sized: 2 s per target, 0.5 s warm-up, 20,000 prefilled payments unless given', false)
     .parse(argv);
@@ -73,6 +77,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     seed: number;
     keep: boolean;
     smoke: boolean;
+    drainTimeout?: number;
   }>();
   return {
     durationS: raw.duration ?? (raw.smoke ? 2 : 10),
@@ -87,5 +92,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     seed: raw.seed,
     keep: raw.keep,
     smoke: raw.smoke,
+    drainTimeoutS: raw.drainTimeout ?? (raw.smoke ? 30 : 60),
   };
 }

@@ -1,13 +1,15 @@
+import type { DeliveryFigures } from './delivery';
 import type { LoadResult } from './load';
 import type { PrefillResult } from './prefill';
 import type { Durability, StoredFigures } from './store';
 
-export type TargetName = 'bareExpress' | 'frameworkCeiling' | 'fullService' | 'fullServicePrefilled';
+export type TargetName = 'bareExpress' | 'frameworkCeiling' | 'fullService' | 'fullServiceDelivery' | 'fullServicePrefilled';
 
 export const TARGET_TITLES: Record<TargetName, string> = {
   bareExpress: 'bare express 5 (JSON echo)',
   frameworkCeiling: 'express + openapi-backend (ceiling)',
   fullService: 'full service, empty store',
+  fullServiceDelivery: 'full service, event delivery on',
   fullServicePrefilled: 'full service, prefilled store',
 };
 
@@ -20,6 +22,7 @@ export interface TargetResult extends LoadResult {
   durability?: Durability;
   stored?: StoredFigures;
   prefill?: PrefillResult;
+  delivery?: DeliveryFigures;
 }
 
 export interface Check {
@@ -32,6 +35,7 @@ export interface Check {
 export interface Ratios {
   fullVsCeiling: number;
   fullVsBareExpress: number;
+  deliveryOnVsOff?: number;
   prefilledVsEmpty?: number;
 }
 
@@ -51,6 +55,7 @@ export function evaluate(results: Partial<Record<TargetName, TargetResult>>, con
   const ceiling = results.frameworkCeiling;
   const full = results.fullService;
   const prefilled = results.fullServicePrefilled;
+  const delivering = results.fullServiceDelivery;
   if (!bare || !ceiling || !full) throw new Error('the three targets must all have been measured');
   const ratios: Ratios = {
     fullVsCeiling: ratio(full.requestsPerSecond, ceiling.requestsPerSecond),
@@ -60,6 +65,22 @@ export function evaluate(results: Partial<Record<TargetName, TargetResult>>, con
     { name: 'full service >= 0.8 x framework ceiling', target: '>= 0.8', actual: ratios.fullVsCeiling.toFixed(3), pass: ratios.fullVsCeiling >= 0.8 },
     { name: 'full service >= 0.5 x bare express', target: '>= 0.5', actual: ratios.fullVsBareExpress.toFixed(3), pass: ratios.fullVsBareExpress >= 0.5 },
   ];
+  if (delivering) {
+    ratios.deliveryOnVsOff = ratio(delivering.requestsPerSecond, full.requestsPerSecond);
+    checks.push({
+      name: 'full service with event delivery on >= 0.8 x delivery off (same run)',
+      target: '>= 0.8',
+      actual: ratios.deliveryOnVsOff.toFixed(3),
+      pass: ratios.deliveryOnVsOff >= 0.8,
+    });
+    const drained = delivering.delivery?.drainMs !== null && delivering.delivery?.drainMs !== undefined;
+    checks.push({
+      name: 'every event of the delivery-on run delivered (the backlog drained)',
+      target: '0 pending',
+      actual: `${delivering.delivery?.pendingAfterDrain ?? '?'} pending`,
+      pass: drained,
+    });
+  }
   for (const [name, result] of [['full service', full], ['full service, prefilled', prefilled]] as const) {
     if (!result) continue;
     checks.push({ name: `p99 <= 25 ms at ${connections} connections (${name})`, target: '<= 25 ms', actual: `${result.p99Ms} ms`, pass: result.p99Ms <= 25 });
@@ -107,7 +128,18 @@ export function formatReport(results: Partial<Record<TargetName, TargetResult>>,
   lines.push('');
   lines.push(`full / framework ceiling: ${ratios.fullVsCeiling.toFixed(3)}`);
   lines.push(`full / bare express:      ${ratios.fullVsBareExpress.toFixed(3)}`);
+  if (ratios.deliveryOnVsOff !== undefined) lines.push(`delivery on / off:        ${ratios.deliveryOnVsOff.toFixed(3)}`);
   if (ratios.prefilledVsEmpty !== undefined) lines.push(`prefilled / empty store:  ${ratios.prefilledVsEmpty.toFixed(3)}`);
+  const delivery = results.fullServiceDelivery?.delivery;
+  if (delivery) {
+    const lag = (figures: DeliveryFigures['duringLoad']) => `p50 ${figures.lagP50Ms ?? '-'} ms, p99 ${figures.lagP99Ms ?? '-'} ms, max ${figures.lagMaxMs ?? '-'} ms`;
+    lines.push(`delivery lag under load:  ${lag(delivery.duringLoad)} (${delivery.duringLoad.events} events delivered during the load)`);
+    lines.push(`delivery lag, all events: ${lag(delivery.measured)} (${delivery.measured.events} events recorded during the load)`);
+    lines.push(
+      `backlog drained:          ${delivery.drainMs === null ? `no, ${delivery.pendingAfterDrain} still pending` : `${delivery.drainMs} ms after the load`}; ` +
+        `${delivery.events} events delivered in all, ${delivery.duplicates} duplicate deliveries`,
+    );
+  }
   lines.push('');
   for (const check of checks) lines.push(`${check.pass ? 'PASS' : 'FAIL'}  ${check.name}: ${check.actual} (target ${check.target})`);
   return lines.join('\n');

@@ -40,9 +40,17 @@ interface TargetFigures {
   durability?: { journalMode: string; synchronous: number };
   stored?: { payments: number; callbacks: number; outcomes: Record<string, number> };
   prefill?: { payments: number };
+  delivery?: {
+    events: number;
+    duplicates: number;
+    pendingAfterDrain: number;
+    drainMs: number | null;
+    duringLoad: { events: number; lagP50Ms: number | null; lagP99Ms: number | null };
+    measured: { events: number; lagP50Ms: number | null; lagP99Ms: number | null };
+  };
 }
 
-// Runs the whole benchmark CI-sized: it must finish, report on all four targets and see only
+// Runs the whole benchmark CI-sized: it must finish, report on all five targets and see only
 // 2xx answers for valid signed traffic. Speed is not asserted: CI machines differ too much.
 describe('npm run bench -- --smoke', () => {
   let run: BenchRun;
@@ -62,8 +70,10 @@ describe('npm run bench -- --smoke', () => {
   it('completes and ends its output with the JSON report', () => {
     expect(run.code).toBe(0);
     expect(report.kind).toBe('qvickly-ipn-bench');
-    expect(Object.keys(report.results)).toEqual(['bareExpress', 'frameworkCeiling', 'fullService', 'fullServicePrefilled']);
-    expect(Object.keys(report.ratios)).toEqual(['fullVsCeiling', 'fullVsBareExpress', 'prefilledVsEmpty']);
+    expect(Object.keys(report.results)).toEqual(['bareExpress', 'frameworkCeiling', 'fullService', 'fullServiceDelivery', 'fullServicePrefilled']);
+    expect(Object.keys(report.ratios)).toEqual(['fullVsCeiling', 'fullVsBareExpress', 'deliveryOnVsOff', 'prefilledVsEmpty']);
+    expect(run.stdout).toMatch(/^delivery on \/ off: +\d+\.\d{3}$/m);
+    expect(run.stdout).toMatch(/^delivery lag under load: +p50 \S+ ms, p99 \S+ ms/m);
     expect(report.checks.map((check) => typeof check.pass)).toEqual(Array(report.checks.length).fill('boolean'));
   });
 
@@ -80,7 +90,7 @@ describe('npm run bench -- --smoke', () => {
   });
 
   it('measures the service on a durable store and stores the traffic as new payments and duplicates only', () => {
-    for (const name of ['fullService', 'fullServicePrefilled']) {
+    for (const name of ['fullService', 'fullServiceDelivery', 'fullServicePrefilled']) {
       const figures = report.results[name];
       expect(figures?.durability).toEqual({ journalMode: 'wal', synchronous: 2, fileJournalMode: 'wal' });
       expect(Object.keys(figures?.stored?.outcomes ?? {}).sort()).toEqual(['applied', 'duplicate']);
@@ -88,5 +98,17 @@ describe('npm run bench -- --smoke', () => {
     const prefilled = report.results.fullServicePrefilled;
     expect(prefilled?.prefill?.payments).toBe(20_000);
     expect(prefilled?.stored?.payments).toBeGreaterThan(20_000);
+  });
+
+  it('delivers an event for every applied callback of the delivery-on run and reports its lag', () => {
+    const figures = report.results.fullServiceDelivery;
+    const delivery = figures?.delivery;
+    // One payment.status_changed per applied callback (warm-up and measured load), all delivered.
+    expect(delivery?.events).toBe(figures?.stored?.outcomes.applied);
+    expect(delivery?.pendingAfterDrain).toBe(0);
+    expect(delivery?.drainMs).toEqual(expect.any(Number));
+    expect(delivery?.measured.events).toBeGreaterThan(0);
+    expect(delivery?.measured.lagP99Ms).toBeGreaterThanOrEqual(delivery?.measured.lagP50Ms ?? Number.POSITIVE_INFINITY);
+    expect(report.checks.map((check) => check.name)).toContain('full service with event delivery on >= 0.8 x delivery off (same run)');
   });
 });

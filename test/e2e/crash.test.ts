@@ -4,11 +4,16 @@ import path from 'node:path';
 import { projectRoot } from '../../src/paths';
 
 // scripts/crash-test.ts, built: SIGKILL the real service under load, restart it on the same
-// database, and check that nothing it acknowledged was lost or half-written.
+// database, and check that nothing it acknowledged was lost or half-written, and that every
+// applied, acknowledged callback's event reached the script's webhook receiver at least once.
 
 const CRASH_SCRIPT = path.join(projectRoot, 'dist', 'scripts', 'crash-test.js');
 const ROUNDS = 4;
 const LOAD_MS = 1500;
+// The last restart delivers what the kills left behind; a few receiver failures (retried
+// 2.5–5 s later, holding their payment's later events) keep that short.
+const DRAIN_MS = 30_000;
+const RECEIVER_FAILURES = 0.02;
 
 interface CrashRun {
   code: number | null;
@@ -23,13 +28,22 @@ interface CrashRun {
     acknowledgedChecked: number;
     inboxRows: number;
     violations: number;
+    events: {
+      eventsRecorded: number;
+      eventsExpected: number;
+      eventsExpectedDelivered: number;
+      eventsDelivered: number;
+      deliveries: number;
+      duplicateDeliveries: number;
+    };
   };
 }
 
 function runCrashTest(engine: 'sqlite' | 'postgres'): Promise<CrashRun> {
   // A fixed seed replays a failure from CI: CRASH_SEED=<seed printed below> npx jest test/e2e/crash.test.ts
   const seed = process.env.CRASH_SEED ?? String(Math.floor(Math.random() * 2 ** 32));
-  const args = [CRASH_SCRIPT, '--store', engine, '--rounds', String(ROUNDS), '--load-ms', String(LOAD_MS), '--seed', seed];
+  const args = [CRASH_SCRIPT, '--store', engine, '--rounds', String(ROUNDS), '--load-ms', String(LOAD_MS), '--seed', seed,
+    '--drain-ms', String(DRAIN_MS), '--receiver-failures', String(RECEIVER_FAILURES)];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -58,6 +72,13 @@ async function expectNothingLost(engine: 'sqlite' | 'postgres'): Promise<void> {
   expect(run.summary.acknowledgedChecked).toBe(run.summary.acknowledged);
   // Rows for callbacks whose answer the kill cut off may exist; fewer rows than 200s would be a loss.
   expect(run.summary.inboxRows).toBeGreaterThanOrEqual(run.summary.acknowledged);
+  // Events: every acknowledged applied callback's status_changed event, and every recorded
+  // event, arrived at least once (the script's violations say which did not, and order).
+  const { events } = run.summary;
+  expect(events.eventsExpected).toBeGreaterThan(0);
+  expect(events.eventsExpectedDelivered).toBe(events.eventsExpected);
+  expect(events.eventsDelivered).toBe(events.eventsRecorded);
+  expect(events.deliveries).toBe(events.eventsDelivered + events.duplicateDeliveries);
 }
 
 describe('killing the service with SIGKILL under load loses no acknowledged callback', () => {
