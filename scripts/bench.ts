@@ -20,6 +20,7 @@ import { killAllChildren, startServer, type ServerProcess } from './bench/childr
 import { startBenchReceiver } from './bench/delivery';
 import { runLoad, stopLoad } from './bench/load';
 import { parseOptions, type BenchOptions } from './bench/options';
+import { postgresAnswers, preparePostgres } from './bench/postgres';
 import { prefillPayments, type PrefillResult } from './bench/prefill';
 import { evaluate, formatReport, TARGET_TITLES, toMiB, type TargetName, type TargetResult } from './bench/report';
 import { inspectStore, prepareStore } from './bench/store';
@@ -170,6 +171,26 @@ async function main(): Promise<void> {
     throw new Error(`the store is not durable: ${JSON.stringify(durability)}`);
   }
   results.fullService = { ...(await measure(run, 'fullService', startService(emptyFile, 'service-empty.log'))), durability, stored: inspectStore(emptyFile) };
+
+  // The same on PostgreSQL (a fresh database on the local server), when it answers.
+  if (options.postgresUrl && (await postgresAnswers(options.postgresUrl))) {
+    const database = await preparePostgres(options.postgresUrl, company, dir);
+    try {
+      const measured = await measure(run, 'fullServicePostgres', () =>
+        startServer({
+          name: 'full service (PostgreSQL)',
+          args: [...startScriptNodeFlags(), SERVICE_CLI, 'serve'],
+          env: { ...database.env, LOG_LEVEL: options.logLevel, NODE_ENV: 'production', ...(options.serviceNodeOptions ? { NODE_OPTIONS: options.serviceNodeOptions } : {}) },
+          logFile: path.join(dir, 'service-postgres.log'),
+        }),
+      );
+      results.fullServicePostgres = { ...measured, stored: await database.inspect() };
+    } finally {
+      await database.drop();
+    }
+  } else if (options.postgresUrl) {
+    progress(`SKIPPED the PostgreSQL target: nothing answers at ${options.postgresUrl}`);
+  }
 
   // The same again on a fresh store, delivering every event to a receiver on this machine.
   const deliveryFile = path.join(dir, 'delivery.sqlite');

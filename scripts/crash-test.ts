@@ -36,7 +36,7 @@ import { categorize, decide, type PaymentState } from '../src/ipn/status';
 import { projectRoot } from '../src/paths';
 import { generateKey, readKeyFile } from '../src/secrets/key-file';
 import { openStore } from '../src/store/open';
-import type { PaymentWithHistory, StoredCallback } from '../src/ipn/ports';
+import type { PaymentWithHistory } from '../src/ipn/ports';
 import type { StoreEngine } from '../src/store/types';
 import { checkEvents, describeEvents, eventEnvironment, snapshotOutbox, waitForDrain, type EventFigures } from './crash/events';
 import { startVerifyingReceiver, type VerifyingReceiver } from './support/webhook-receiver';

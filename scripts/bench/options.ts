@@ -17,6 +17,8 @@ export interface BenchOptions {
   smoke: boolean;
   /** How long the delivery-on run waits after its load for the event backlog to drain. */
   drainTimeoutS: number;
+  /** The PostgreSQL server of the PostgreSQL target; undefined skips it. */
+  postgresUrl: string | undefined;
 }
 
 function positive(value: string): number {
@@ -47,8 +49,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   const program = new Command('bench')
     .description(
       'Throughput with durability: bare express, express + openapi-backend (framework ceiling) and the full service ' +
-        '(SQLite, synchronous=FULL), each in its own process on 127.0.0.1, then the full service with event delivery on ' +
-        '(to a local receiver), then with a prefilled store.',
+        '(SQLite, synchronous=FULL), each in its own process on 127.0.0.1, then the full service on PostgreSQL, then with event ' +
+        'delivery on (to a local receiver), then with a prefilled store.',
     )
     .option('--duration <seconds>', 'measured load per target (default: 10, --smoke: 2)', positive)
     .option('--warmup <seconds>', 'unmeasured load per target before measuring (default: 2, --smoke: 0.5)', nonNegative)
@@ -61,6 +63,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     .option('--service-node-options <flags>', 'NODE_OPTIONS for the full service only, e.g. --max-semi-space-size=8')
     .option('--seed <n>', 'seed of the request mix', count, 20_261_101)
     .option('--drain-timeout <seconds>', 'longest wait for the event backlog after the delivery-on run (default: 60, --smoke: 30)', positive)
+    .option('--postgres <url>', 'PostgreSQL server for the PostgreSQL target (a database is created and dropped); "off" skips it', 'postgres://postgres@127.0.0.1:5432/postgres')
     .option('--keep', 'keep the temporary directory (databases, server logs)', false)
     .option('--smoke', 'CI-sized: 2 s per target, 0.5 s warm-up, 20,000 prefilled payments unless given', false)
     .parse(argv);
@@ -78,6 +81,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     keep: boolean;
     smoke: boolean;
     drainTimeout?: number;
+    postgres: string;
   }>();
   return {
     durationS: raw.duration ?? (raw.smoke ? 2 : 10),
@@ -93,5 +97,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     keep: raw.keep,
     smoke: raw.smoke,
     drainTimeoutS: raw.drainTimeout ?? (raw.smoke ? 30 : 60),
+    postgresUrl: raw.postgres === 'off' ? undefined : raw.postgres,
   };
 }

@@ -3,12 +3,13 @@ import type { LoadResult } from './load';
 import type { PrefillResult } from './prefill';
 import type { Durability, StoredFigures } from './store';
 
-export type TargetName = 'bareExpress' | 'frameworkCeiling' | 'fullService' | 'fullServiceDelivery' | 'fullServicePrefilled';
+export type TargetName = 'bareExpress' | 'frameworkCeiling' | 'fullService' | 'fullServicePostgres' | 'fullServiceDelivery' | 'fullServicePrefilled';
 
 export const TARGET_TITLES: Record<TargetName, string> = {
   bareExpress: 'bare express 5 (JSON echo)',
   frameworkCeiling: 'express + openapi-backend (ceiling)',
   fullService: 'full service, empty store',
+  fullServicePostgres: 'full service, PostgreSQL',
   fullServiceDelivery: 'full service, event delivery on',
   fullServicePrefilled: 'full service, prefilled store',
 };
@@ -35,6 +36,7 @@ export interface Check {
 export interface Ratios {
   fullVsCeiling: number;
   fullVsBareExpress: number;
+  postgresVsSqlite?: number;
   deliveryOnVsOff?: number;
   prefilledVsEmpty?: number;
 }
@@ -56,15 +58,26 @@ export function evaluate(results: Partial<Record<TargetName, TargetResult>>, con
   const full = results.fullService;
   const prefilled = results.fullServicePrefilled;
   const delivering = results.fullServiceDelivery;
+  const postgres = results.fullServicePostgres;
   if (!bare || !ceiling || !full) throw new Error('the three targets must all have been measured');
   const ratios: Ratios = {
     fullVsCeiling: ratio(full.requestsPerSecond, ceiling.requestsPerSecond),
     fullVsBareExpress: ratio(full.requestsPerSecond, bare.requestsPerSecond),
   };
   const checks: Check[] = [
-    { name: 'full service >= 0.8 x framework ceiling', target: '>= 0.8', actual: ratios.fullVsCeiling.toFixed(3), pass: ratios.fullVsCeiling >= 0.8 },
+    { name: 'full service >= 0.85 x framework ceiling', target: '>= 0.85', actual: ratios.fullVsCeiling.toFixed(3), pass: ratios.fullVsCeiling >= 0.85 },
     { name: 'full service >= 0.5 x bare express', target: '>= 0.5', actual: ratios.fullVsBareExpress.toFixed(3), pass: ratios.fullVsBareExpress >= 0.5 },
   ];
+  if (postgres) {
+    ratios.postgresVsSqlite = ratio(postgres.requestsPerSecond, full.requestsPerSecond);
+    checks.push({
+      name: 'full service on PostgreSQL >= 0.5 x on SQLite',
+      target: '>= 0.5',
+      actual: ratios.postgresVsSqlite.toFixed(3),
+      pass: ratios.postgresVsSqlite >= 0.5,
+    });
+    checks.push({ name: `p99 <= 50 ms at ${connections} connections (PostgreSQL)`, target: '<= 50 ms', actual: `${postgres.p99Ms} ms`, pass: postgres.p99Ms <= 50 });
+  }
   if (delivering) {
     ratios.deliveryOnVsOff = ratio(delivering.requestsPerSecond, full.requestsPerSecond);
     checks.push({
@@ -128,6 +141,7 @@ export function formatReport(results: Partial<Record<TargetName, TargetResult>>,
   lines.push('');
   lines.push(`full / framework ceiling: ${ratios.fullVsCeiling.toFixed(3)}`);
   lines.push(`full / bare express:      ${ratios.fullVsBareExpress.toFixed(3)}`);
+  if (ratios.postgresVsSqlite !== undefined) lines.push(`PostgreSQL / SQLite:      ${ratios.postgresVsSqlite.toFixed(3)}`);
   if (ratios.deliveryOnVsOff !== undefined) lines.push(`delivery on / off:        ${ratios.deliveryOnVsOff.toFixed(3)}`);
   if (ratios.prefilledVsEmpty !== undefined) lines.push(`prefilled / empty store:  ${ratios.prefilledVsEmpty.toFixed(3)}`);
   const delivery = results.fullServiceDelivery?.delivery;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
+import { adminUrl } from '../support/postgres-url';
 
 const bench = path.join(projectRoot, 'dist', 'scripts', 'bench.js');
 
@@ -52,6 +53,9 @@ interface TargetFigures {
 
 // Runs the whole benchmark CI-sized: it must finish, report on all five targets and see only
 // 2xx answers for valid signed traffic. Speed is not asserted: CI machines differ too much.
+// The PostgreSQL target runs where the suites' PostgreSQL answers (CI requires it).
+const POSTGRES_TARGET = process.env.POSTGRES_UNAVAILABLE ? [] : ['fullServicePostgres'];
+
 describe('npm run bench -- --smoke', () => {
   let run: BenchRun;
   let report: {
@@ -62,16 +66,17 @@ describe('npm run bench -- --smoke', () => {
   };
 
   beforeAll(async () => {
-    run = await runBench(['--smoke', '--prefill', '20000'], 150_000);
+    run = await runBench(['--smoke', '--prefill', '20000', '--postgres', POSTGRES_TARGET.length > 0 ? adminUrl() : 'off'], 170_000);
     const lines = run.stdout.trimEnd().split('\n');
     report = JSON.parse(lines[lines.length - 1] ?? '');
-  }, 160_000);
+  }, 180_000);
 
   it('completes and ends its output with the JSON report', () => {
     expect(run.code).toBe(0);
     expect(report.kind).toBe('qvickly-ipn-bench');
-    expect(Object.keys(report.results)).toEqual(['bareExpress', 'frameworkCeiling', 'fullService', 'fullServiceDelivery', 'fullServicePrefilled']);
-    expect(Object.keys(report.ratios)).toEqual(['fullVsCeiling', 'fullVsBareExpress', 'deliveryOnVsOff', 'prefilledVsEmpty']);
+    expect(Object.keys(report.results)).toEqual(['bareExpress', 'frameworkCeiling', 'fullService', ...POSTGRES_TARGET, 'fullServiceDelivery', 'fullServicePrefilled']);
+    expect(Object.keys(report.ratios)).toEqual(['fullVsCeiling', 'fullVsBareExpress', ...(POSTGRES_TARGET.length > 0 ? ['postgresVsSqlite'] : []), 'deliveryOnVsOff', 'prefilledVsEmpty']);
+    if (POSTGRES_TARGET.length > 0) expect(run.stdout).toMatch(/^PostgreSQL \/ SQLite: +\d+\.\d{3}$/m);
     expect(run.stdout).toMatch(/^delivery on \/ off: +\d+\.\d{3}$/m);
     expect(run.stdout).toMatch(/^delivery lag under load: +p50 \S+ ms, p99 \S+ ms/m);
     expect(report.checks.map((check) => typeof check.pass)).toEqual(Array(report.checks.length).fill('boolean'));
@@ -90,6 +95,9 @@ describe('npm run bench -- --smoke', () => {
   });
 
   it('measures the service on a durable store and stores the traffic as new payments and duplicates only', () => {
+    for (const name of POSTGRES_TARGET) {
+      expect(Object.keys(report.results[name]?.stored?.outcomes ?? {}).sort()).toEqual(['applied', 'duplicate']);
+    }
     for (const name of ['fullService', 'fullServiceDelivery', 'fullServicePrefilled']) {
       const figures = report.results[name];
       expect(figures?.durability).toEqual({ journalMode: 'wal', synchronous: 2, fileJournalMode: 'wal' });
