@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { AttemptRecord, Verdict } from '../ipn/outbox-ports';
+import { httpPost, type Post } from './http-post';
 import { signEvent } from './sign';
 
 export interface SendOptions {
@@ -9,7 +10,8 @@ export interface SendOptions {
   secret: string;
   /** EVENTS_TIMEOUT_MS: for the whole exchange, from connecting to the end of the answer. */
   timeoutMs: number;
-  fetch?: typeof globalThis.fetch;
+  /** How the request is made (tests replace it); node:http(s) with kept-alive connections. */
+  post?: Post;
 }
 
 /** The part of an event that goes on the wire: the id (`webhook-id`) and the stored body. */
@@ -35,15 +37,7 @@ export async function sendEvent(options: SendOptions, event: EventToSend, now: D
   });
   try {
     const headers = signEvent(options.secret, event.eventId, now, event.body);
-    const response = await (options.fetch ?? fetch)(options.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: event.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    await drain(response);
-    const status = response.status;
+    const status = await (options.post ?? httpPost)(options.url, { 'content-type': 'application/json', ...headers }, event.body, options.timeoutMs);
     if (status >= 200 && status < 300) return record(status, null, 'delivered');
     return record(status, null, status === 410 ? 'gone' : 'retry');
   } catch (error) {
@@ -51,32 +45,19 @@ export async function sendEvent(options: SendOptions, event: EventToSend, now: D
   }
 }
 
-/** Reads the answer to its end without keeping it: the receiver's body means nothing here. */
-async function drain(response: Response): Promise<void> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done } = await reader.read();
-    if (done) return;
-  }
-}
-
-// Duck-typed rather than `instanceof Error`: fetch's errors may come from another realm
-// (a test runner's sandbox), where instanceof fails.
+// Duck-typed rather than `instanceof Error`: errors may come from another realm (a test
+// runner's sandbox), where instanceof fails.
 interface ErrorLike {
   name?: unknown;
   message?: unknown;
   code?: unknown;
-  cause?: unknown;
 }
 
 function describe(error: unknown, timeoutMs: number): string {
   if (typeof error !== 'object' || error === null) return String(error);
-  const { name, message, cause } = error as ErrorLike;
+  const { name, message, code } = error as ErrorLike;
   if (name === 'TimeoutError') return `timeout: no complete answer within ${timeoutMs} ms`;
-  if (typeof cause === 'object' && cause !== null) {
-    const { code, message: causeMessage } = cause as ErrorLike;
-    return `${String(message)}: ${typeof code === 'string' ? `${code} ` : ''}${String(causeMessage)}`;
-  }
+  // node:net names the code in its message (connect ECONNREFUSED 127.0.0.1:8080), not always (socket hang up).
+  if (typeof code === 'string' && !String(message).includes(code)) return `${code}: ${String(message)}`;
   return String(message);
 }

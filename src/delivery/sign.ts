@@ -30,6 +30,13 @@ export function signEvent(secret: string, eventId: string, timestamp: Date, body
   return {
     'webhook-id': eventId,
     'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-    'webhook-signature': new Webhook(secret).sign(eventId, timestamp, body),
+    'webhook-signature': signerFor(secret).sign(eventId, timestamp, body),
   };
+}
+
+// One service signs with one secret: decode it once, not at every attempt.
+let signer: { secret: string; webhook: Webhook } | undefined;
+function signerFor(secret: string): Webhook {
+  if (signer?.secret !== secret) signer = { secret, webhook: new Webhook(secret) };
+  return signer.webhook;
 }

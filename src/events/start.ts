@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../config';
 import { createDispatcher, type AttemptReport, type Dispatcher } from '../delivery/dispatcher';
+import type { Post } from '../delivery/http-post';
 import { sendEvent } from '../delivery/send';
 import type { EventLedger } from '../ipn/outbox-ports';
 import { EventMetrics } from '../observability/event-metrics';
@@ -10,11 +11,11 @@ import { eventDurations } from './config';
 const ERROR_LOG_INTERVAL_MS = 60_000;
 const PRUNE_INTERVAL_MS = 60 * 60_000;
 
-/** What tests replace: the clock, the jitter, fetch. */
+/** What tests replace: the clock, the jitter, the HTTP transport. */
 export interface EventParts {
   clock?: () => Date;
   random?: () => number;
-  fetch?: typeof globalThis.fetch;
+  post?: Post;
 }
 
 /** Event delivery in one service instance. */
@@ -81,7 +82,7 @@ export function startEventDelivery(config: Config, events: EventLedger, registry
       ? undefined
       : createDispatcher({
           outbox: events,
-          send: (event, now) => sendEvent({ url, secret, timeoutMs: config.eventsTimeoutMs, fetch: parts.fetch }, event, now),
+          send: (event, now) => sendEvent({ url, secret, timeoutMs: config.eventsTimeoutMs, post: parts.post }, event, now),
           clock,
           random: parts.random ?? Math.random,
           concurrency: config.eventsConcurrency,

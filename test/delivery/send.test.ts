@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sendEvent, type SendOptions } from '../../src/delivery/send';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
@@ -75,22 +77,40 @@ describe('sendEvent', () => {
     const port = new URL(receiver.url).port;
     expect(await sendEvent(options, event, new Date())).toMatchObject({
       statusCode: null,
-      error: `fetch failed: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:${port}`,
+      error: `connect ECONNREFUSED 127.0.0.1:${port}`,
       verdict: 'retry',
     });
   });
 
-  it('does not follow a redirect: a 307 is a retry', async () => {
-    const fetch = jest.fn(async () => new Response(null, { status: 307, headers: { location: 'http://elsewhere.invalid/' } }));
-    expect(await sendEvent({ ...options, fetch }, event, new Date())).toMatchObject({ statusCode: 307, error: null, verdict: 'retry' });
-    expect(fetch).toHaveBeenCalledWith(options.url, expect.objectContaining({ method: 'POST', redirect: 'manual', body: event.body }));
+  it('does not follow a redirect: a 307 is a retry, and the request went to the configured URL only', async () => {
+    const redirecting = createServer((request, response) => {
+      request.resume();
+      response.writeHead(307, { location: receiver.url }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/`;
+      expect(await sendEvent({ ...options, url }, event, new Date())).toMatchObject({ statusCode: 307, error: null, verdict: 'retry' });
+      expect(receiver.requests).toHaveLength(0);
+    } finally {
+      redirecting.closeAllConnections();
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
   });
 
-  it('never throws: a failing fetch or an unusable secret become a retry with the reason', async () => {
-    const fetch = jest.fn(async () => {
+  it('a connection reset before any answer is a retry naming the code', async () => {
+    const post = jest.fn(async () => {
+      throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    });
+    expect(await sendEvent({ ...options, post }, event, new Date())).toMatchObject({ statusCode: null, error: 'ECONNRESET: socket hang up', verdict: 'retry' });
+    expect(post).toHaveBeenCalledWith(options.url, expect.objectContaining({ 'content-type': 'application/json', 'webhook-id': event.eventId }), event.body, TIMEOUT_MS);
+  });
+
+  it('never throws: a failing transport or an unusable secret become a retry with the reason', async () => {
+    const post = jest.fn(async () => {
       throw new Error('boom');
     });
-    expect(await sendEvent({ ...options, fetch }, event, new Date())).toMatchObject({ statusCode: null, error: 'boom', verdict: 'retry' });
+    expect(await sendEvent({ ...options, post }, event, new Date())).toMatchObject({ statusCode: null, error: 'boom', verdict: 'retry' });
     expect(await sendEvent({ ...options, secret: 'whsec_' }, event, new Date())).toMatchObject({
       statusCode: null,
       error: "Secret can't be empty.",
