@@ -30,8 +30,8 @@ describe.each(engines)('events commands on %s', (engine) => {
       EVENTS_WEBHOOK_URL: receiver.url,
       EVENTS_WEBHOOK_SECRET: SECRET,
       EVENTS_POLL_INTERVAL_MS: '20',
-      EVENTS_TIMEOUT_MS: '1000',
-      EVENTS_LEASE_MS: '5000',
+      EVENTS_TIMEOUT_MS: '10000',
+      EVENTS_LEASE_MS: '30000',
       EVENTS_RETRY_FOR: '1s',
     });
   });
