@@ -1,4 +1,4 @@
-import type { EventSummary } from '../../src/ipn/outbox-ports';
+import type { EventDetail, EventSummary } from '../../src/ipn/outbox-ports';
 import type { PaymentStore } from '../../src/store/types';
 import { aCallback, aMerchant, type Merchant } from '../support/callbacks';
 import { waitFor as readUntil } from '../support/confirmations';
@@ -129,7 +129,7 @@ describePostgres('payment events with two instances on one PostgreSQL database',
       expect([...requestsPerEvent.entries()].filter(([, count]) => count !== 1)).toEqual([]);
       expect(receiver.requests).toHaveLength(recorded.length);
       expect(receiver.requests.filter((request) => !request.verifiedByLibrary || !request.verifiedIndependently)).toEqual([]);
-      expect(receiver.requests.every((request) => request.answered2xx)).toBe(true);
+      expect(receiver.requests.filter((request) => !request.answered2xx).map((request) => request.eventId)).toEqual([]);
       // Exactly once in the outbox: one attempt each.
       expect(settled.filter((event) => event.state !== 'delivered' || event.attempts !== 1)).toEqual([]);
       // Exactly once across the instances: each event logged delivered by one of them, and both sent some.
@@ -187,7 +187,7 @@ describePostgres('payment events with two instances on one PostgreSQL database',
       LOG_LEVEL: 'debug',
     });
 
-    it('delivers every event after instance A is SIGKILLed with 8 sends in flight: B sends A\'s leased events only once their lease expired, none lost, each answered 2xx once, in recording order per payment; the ones A had sent reach the receiver twice with the same webhook-id and body', async () => {
+    it("delivers every event at least once after instance A is SIGKILLed with 8 sends in flight: B takes A's leased events only once their lease expired, none lost, in recording order per payment, A's unanswered requests sent again with the same webhook-id and body", async () => {
       const merchant = await aMerchant(store);
       // Record the events first (an instance that sends nothing), so that A leases 8 at once
       // and all 8 sends are in flight together, well within A's 1 s send timeout.
@@ -195,12 +195,12 @@ describePostgres('payment events with two instances on one PostgreSQL database',
       const numbers = Array.from({ length: 20 }, (_, p) => `kill-${p}`);
       for (const status of ['Created', 'Paid']) {
         const answers = await Promise.all(numbers.map((number) => post(recorder, merchant, number, status)));
-        expect(answers.every((answer) => answer === 200)).toBe(true);
+        expect(answers.filter((answer) => answer !== 200)).toEqual([]);
       }
       await recorder.stop();
       const recorded = await outboxInOrder(store, merchant.companyId);
       expect(recorded).toHaveLength(40);
-      expect(recorded.every((event) => event.state === 'pending')).toBe(true);
+      expect(recorded.filter((event) => event.state !== 'pending')).toEqual([]);
 
       // A leases 8 events (one per payment: a payment's second waits for its first) and sends
       // them; the receiver holds every request. Then A dies without a word.
@@ -233,40 +233,53 @@ describePostgres('payment events with two instances on one PostgreSQL database',
       const deliveredAt = Date.now();
       await new Promise((resolve) => setTimeout(resolve, 500));
 
-      // None lost: every event delivered, each answered 2xx exactly once.
+      // None lost: every event delivered, answered 2xx at least once.
       const recordedIds = recorded.map((event) => event.eventId);
       expect(settled.map((event) => event.eventId)).toEqual(recordedIds);
       const okPerEvent = countBy(receiver.deliveries, (request) => request.eventId);
       expect([...okPerEvent.keys()].sort()).toEqual([...recordedIds].sort());
-      expect([...okPerEvent.values()].every((count) => count === 1)).toBe(true);
       expect(receiver.requests.filter((request) => !request.verifiedByLibrary || !request.verifiedIndependently)).toEqual([]);
-      // In order per payment, as B delivered them.
-      expect(idsByPayment(receiver.deliveries.map((request) => ({ eventId: request.eventId, number: numberOf(request) })))).toEqual(idsByPayment(recorded));
+      // In order per payment, as a receiver de-duplicating by webhook-id sees them (first 2xx of each).
+      const firstDeliveries = receiver.deliveries.filter((request, index, all) => all.findIndex((other) => other.eventId === request.eventId) === index);
+      expect(idsByPayment(firstDeliveries.map((request) => ({ eventId: request.eventId, number: numberOf(request) })))).toEqual(idsByPayment(recorded));
 
-      // A's leased events: taken over by B only after A's lease expired; A's attempt never recorded.
+      // Nothing A did was recorded (its results died with it): every recorded attempt is B's, made
+      // after the kill, the last one delivered; B took A's leased events only once A's lease expired.
+      const shown = new Map<string, EventDetail>();
+      for (const eventId of recordedIds) shown.set(eventId, (await store.events.show(eventId)) as EventDetail);
+      for (const [eventId, event] of shown) {
+        expect([eventId, event.state, event.lastError, event.attempts]).toEqual([eventId, 'delivered', null, event.attemptLog.length]);
+        expect([eventId, event.attemptLog.at(-1)?.statusCode, event.attemptLog.at(-1)?.verdict]).toEqual([eventId, 200, 'delivered']);
+        expect(event.attemptLog.filter((attempt) => Date.parse(attempt.attemptedAt) < killedAt)).toEqual([]);
+      }
       for (const eventId of sentByA) {
-        const shown = await store.events.show(eventId);
-        expect(shown).toMatchObject({ state: 'delivered', attempts: 1, lastError: null });
-        expect(shown?.attemptLog.map((attempt) => [attempt.statusCode, attempt.verdict])).toEqual([[200, 'delivered']]);
-        expect(Date.parse(String(shown?.attemptLog[0]?.attemptedAt))).toBeGreaterThanOrEqual(leaseUntil.get(eventId) as number);
+        const takenOverAt = Date.parse(String(shown.get(eventId)?.attemptLog[0]?.attemptedAt));
+        expect([eventId, takenOverAt >= (leaseUntil.get(eventId) as number)]).toEqual([eventId, true]);
       }
-      // The rest: one attempt each, by B.
-      for (const event of settled.filter((event) => !sentByA.includes(event.eventId))) expect([event.eventId, event.attempts]).toEqual([event.eventId, 1]);
 
-      // Twice on the wire: A's 8 (unanswered) and B's; same webhook-id and body, so the receiver can de-duplicate.
+      // On the wire: A's 8 requests (never answered) again from B, with the same webhook-id and
+      // body, so the receiver can de-duplicate; every other request is one of B's recorded
+      // attempts (B retries an event whose answer it did not read within its 1 s timeout).
       const requestsPerEvent = countBy(receiver.requests, (request) => request.eventId);
-      const twice = [...requestsPerEvent.entries()].filter(([, count]) => count > 1).map(([eventId]) => eventId);
-      expect(twice.sort()).toEqual([...sentByA].sort());
-      expect([...requestsPerEvent.values()].every((count) => count <= 2)).toBe(true);
-      for (const eventId of twice) {
-        const [fromA, fromB] = receiver.requests.filter((request) => request.eventId === eventId);
-        expect([fromA?.answered2xx, fromB?.answered2xx]).toEqual([false, true]);
-        expect(fromB?.body).toBe(fromA?.body);
+      for (const eventId of sentByA) {
+        const [fromA, ...fromB] = receiver.requests.filter((request) => request.eventId === eventId);
+        expect([eventId, fromA?.answered2xx, fromB.length > 0]).toEqual([eventId, false, true]);
+        expect(fromB.filter((request) => request.body !== fromA?.body)).toEqual([]);
       }
+      const unexplained = [...requestsPerEvent].filter(([eventId, count]) => {
+        const byB = count - (sentByA.includes(eventId) ? 1 : 0);
+        return byB < 1 || byB > (shown.get(eventId)?.attemptLog.length ?? 0);
+      });
+      expect(unexplained).toEqual([]);
       await waitFor(() => deliveredBy(b).length >= recorded.length, "B's delivery log lines", 10_000);
       expect(deliveredBy(b).sort()).toEqual([...recordedIds].sort());
+
+      const twice = [...requestsPerEvent].filter(([, count]) => count > 1).length;
+      const okTwice = [...okPerEvent].filter(([, count]) => count > 1).length;
+      const retriedByB = [...shown.values()].filter((event) => event.attempts > 1).length;
       console.info(
-        `kill: ${recorded.length} events, ${sentByA.length} leased and sent by A when killed, ${twice.length} reached the receiver twice (0 answered 2xx twice); ` +
+        `kill: ${recorded.length} events, ${sentByA.length} leased and sent by A when killed; ${twice} reached the receiver more than once, ` +
+          `${okTwice} answered 2xx more than once, ${retriedByB} attempted more than once by B; ` +
           `B delivered all within ${deliveredAt - killedAt} ms of the kill (lease ${LEASE_MS} ms)`,
       );
     }, 60_000);
