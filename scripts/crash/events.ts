@@ -15,7 +15,7 @@ export function eventEnvironment(receiver: VerifyingReceiver): Record<string, st
     EVENTS_WEBHOOK_URL: receiver.url,
     EVENTS_WEBHOOK_SECRET: receiver.secret,
     EVENTS_POLL_INTERVAL_MS: '50',
-    EVENTS_TIMEOUT_MS: '2000',
+    EVENTS_TIMEOUT_MS: '1500',
     // A killed instance's leased events wait this long for the next one: keep it short.
     EVENTS_LEASE_MS: '3000',
   };

@@ -15,6 +15,7 @@ export interface EventSettings {
   /** How long delivered events are kept, as a duration (`30d`); failed ones are kept. */
   eventsRetention: string;
   eventsPollIntervalMs: number;
+  /** How long a leased event is this instance's; at least twice EVENTS_TIMEOUT_MS. */
   eventsLeaseMs: number;
 }
 
@@ -46,8 +47,10 @@ export function eventProblems(settings: EventSettings): string[] {
       problems.push(`${name}: ${(error as Error).message}`);
     }
   }
-  if (settings.eventsLeaseMs <= settings.eventsTimeoutMs) {
-    problems.push('EVENTS_LEASE_MS must be longer than EVENTS_TIMEOUT_MS (a lease must outlast a delivery attempt)');
+  if (settings.eventsLeaseMs < 2 * settings.eventsTimeoutMs) {
+    // The lease covers the send, recording its result and any pause of the process: a lease
+    // that runs out mid-send lets another instance send the event again.
+    problems.push('EVENTS_LEASE_MS must be at least twice EVENTS_TIMEOUT_MS (a lease must outlast a delivery attempt and its recording)');
   }
   if (settings.eventsWebhookUrl === undefined) {
     if (settings.eventsWebhookSecret !== undefined) problems.push('EVENTS_WEBHOOK_SECRET is set but EVENTS_WEBHOOK_URL is not');

@@ -25,6 +25,10 @@ describe('the event delivery settings', () => {
     });
   });
 
+  it('accept a lease of exactly twice the timeout', () => {
+    expect(loadConfig({ EVENTS_TIMEOUT_MS: '30000' }).eventsLeaseMs).toBe(60_000);
+  });
+
   it('read the receiver, its secret and durations such as 12h and 2w from the environment', () => {
     const config = loadConfig({ EVENTS_WEBHOOK_URL: 'https://bookings.example/webhooks', EVENTS_WEBHOOK_SECRET: SECRET, EVENTS_RETRY_FOR: '12h', EVENTS_RETENTION: '2w' });
     expect([config.eventsWebhookUrl, config.eventsWebhookSecret, eventDurations(config)]).toEqual([
@@ -42,7 +46,7 @@ describe('the event delivery settings', () => {
     [{ EVENTS_WEBHOOK_URL: 'ftp://bookings.example/', EVENTS_WEBHOOK_SECRET: SECRET }, 'EVENTS_WEBHOOK_URL must be an http or https URL'],
     [{ EVENTS_RETRY_FOR: '3 days' }, 'EVENTS_RETRY_FOR: invalid duration "3 days"'],
     [{ EVENTS_RETENTION: '1y' }, 'EVENTS_RETENTION: invalid duration "1y"'],
-    [{ EVENTS_TIMEOUT_MS: '60000' }, 'EVENTS_LEASE_MS must be longer than EVENTS_TIMEOUT_MS'],
+    [{ EVENTS_TIMEOUT_MS: '30001' }, 'EVENTS_LEASE_MS must be at least twice EVENTS_TIMEOUT_MS'],
     [{ EVENTS_CONCURRENCY: '-1' }, 'EVENTS_CONCURRENCY must be >= 0'],
   ])('refuse %p at start: %s', (environment, problem) => {
     expect(() => loadConfig(environment)).toThrow(problem);

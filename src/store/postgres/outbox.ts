@@ -65,7 +65,8 @@ const REDELIVER = `
   WHERE event_id = $1 AND state IN ${RESENDABLE_STATES}`;
 
 const REDELIVER_FAILED = `
-  UPDATE payment_events SET state = 'pending', next_attempt_at = $2, attempts = 0, first_attempt_at = NULL, settled_at = NULL
+  UPDATE payment_events SET state = 'pending', next_attempt_at = $2, attempts = 0, first_attempt_at = NULL, settled_at = NULL,
+    lease_token = NULL, lease_until = NULL
   WHERE state = 'failed' AND ($1::text IS NULL OR company_id = $1)`;
 
 const PRUNE = `

@@ -60,7 +60,8 @@ function prepare(db: Database.Database) {
        WHERE event_id = @eventId AND state IN ${RESENDABLE_STATES}`,
     ),
     redeliverFailed: db.prepare(
-      `UPDATE payment_events SET state = 'pending', next_attempt_at = @now, attempts = 0, first_attempt_at = NULL, settled_at = NULL
+      `UPDATE payment_events SET state = 'pending', next_attempt_at = @now, attempts = 0, first_attempt_at = NULL, settled_at = NULL,
+         lease_token = NULL, lease_until = NULL
        WHERE state = 'failed' AND (@companyId IS NULL OR company_id = @companyId)`,
     ),
     pruneAttempts: db.prepare(
