@@ -13,7 +13,7 @@ export interface PrefillResult {
 }
 
 /** Prefilled payment numbers start here; the load's numbers are far above, so they never meet. */
-export const PREFILL_FIRST_NUMBER = 10_000_000;
+const PREFILL_FIRST_NUMBER = 10_000_000;
 const OTHER_COMPANIES = 19;
 const DAY_MS = 86_400_000;
 

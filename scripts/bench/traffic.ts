@@ -3,8 +3,6 @@ import type autocannon from 'autocannon';
 import { callbackUrl, signCallback } from '../../src/client/sign';
 import { seededRandom } from '../support/random';
 
-export const CALLBACK_PATH = '/payment/billmate/v1/ipncallback';
-
 /** The company every benchmark callback is for, with the secret it is signed with. */
 export interface BenchCompany {
   companyId: string;
