@@ -26,6 +26,7 @@ import { runMigrations, type Migration, type MigrationTarget } from '../migrate'
 import { callbackValues, eventValues, toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
 import { Checkpointer } from './checkpointer';
+import { CompanyCache } from './company-cache';
 import { SqliteConfirmations } from './confirmations';
 import { SqliteOutbox } from './outbox';
 import { isSqliteError } from './errors';
@@ -64,6 +65,7 @@ export class SqliteStore implements PaymentStore {
   private statements!: SqliteStatements;
   private commits!: GroupCommit;
   private readonly checkpointer: Checkpointer | undefined;
+  private companies!: CompanyCache;
   private rejectedSincePrune = 0;
   confirmations!: SqliteConfirmations;
   events!: SqliteOutbox;
@@ -77,6 +79,7 @@ export class SqliteStore implements PaymentStore {
       throw error;
     }
     store.statements = prepareStatements(store.db);
+    store.companies = new CompanyCache(store.db);
     store.commits = new GroupCommit(store.db, { maxBatch: options.maxBatch ?? 256, queueLimit: options.commitQueueLimit ?? 1000 });
     store.confirmations = new SqliteConfirmations(store.db, store.commits, options.sealer);
     store.events = new SqliteOutbox(store.db, store.commits);
@@ -135,10 +138,13 @@ export class SqliteStore implements PaymentStore {
 
   async viewCallback(companyId: string, number: string): Promise<CallbackView> {
     return this.reading((s) => {
-      const company = s.findCompany.get(companyId) as Row | undefined;
+      const company = this.companies.get(companyId, () => {
+        const found = s.findCompany.get(companyId) as Row | undefined;
+        return found ? openCompany(toCompanyRecord(found), this.options.sealer) : undefined;
+      });
       const row = s.findPayment.get(companyId, number) as Row | undefined;
       return {
-        company: company ? openCompany(toCompanyRecord(company), this.options.sealer) : undefined,
+        company,
         payment: {
           payment: row ? toPayment(row) : undefined,
           version: row ? Number(row.version) : 0,
@@ -247,6 +253,7 @@ export class SqliteStore implements PaymentStore {
     this.db.transaction(() => {
       for (const record of records) write.run({ ...record, test: record.test ? 1 : 0 });
     }).immediate();
+    this.companies.clear();
   }
 
   async findPayment(companyId: string, number: string): Promise<PaymentWithHistory | undefined> {
