@@ -39,6 +39,7 @@ import { openStore } from '../src/store/open';
 import type { PaymentWithHistory } from '../src/ipn/ports';
 import type { StoreEngine } from '../src/store/types';
 import { checkEvents, describeEvents, eventEnvironment, snapshotOutbox, waitForDrain, type EventFigures } from './crash/events';
+import { killedBackendsGone } from './crash/settled';
 import { startVerifyingReceiver, type VerifyingReceiver } from './support/webhook-receiver';
 
 interface Options {
@@ -499,6 +500,8 @@ async function main(): Promise<number> {
     current = undefined;
 
     const violations = traffic.violations;
+    // Read nothing before the killed instance's last transactions have landed or been dropped.
+    await killedBackendsGone(database.url);
     const events = await drainEvents(database.url, company.companyId, traffic, receiver, serviceEnv, options.drainMs);
     const figures = await checkStore(database.url, company.companyId, traffic.numbers, traffic.acknowledged, violations);
     const outcomes = Object.fromEntries(countBy(traffic.acknowledged, (ack) => ack.outcome));

@@ -40,8 +40,8 @@ interface CrashRun {
 }
 
 function runCrashTest(engine: 'sqlite' | 'postgres'): Promise<CrashRun> {
-  // A fixed seed replays a failure from CI: CRASH_SEED=<seed printed below> npx jest test/e2e/crash.test.ts
-  const seed = process.env.CRASH_SEED ?? String(Math.floor(Math.random() * 2 ** 32));
+  // The run's seed (TEST_SEED, printed at the start), or CRASH_SEED to replay this test alone.
+  const seed = process.env.CRASH_SEED ?? process.env.TEST_SEED ?? String(Math.floor(Math.random() * 2 ** 32));
   const args = [CRASH_SCRIPT, '--store', engine, '--rounds', String(ROUNDS), '--load-ms', String(LOAD_MS), '--seed', seed,
     '--drain-ms', String(DRAIN_MS), '--receiver-failures', String(RECEIVER_FAILURES)];
   return new Promise((resolve, reject) => {
