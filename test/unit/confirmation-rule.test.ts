@@ -233,3 +233,30 @@ describe('one check', () => {
     expect(calls).toEqual({ records: [], released: [aCheck().lease] });
   });
 });
+
+describe('queuedConfirmation', () => {
+  const confirmed = {
+    state: 'confirmed' as const,
+    qvicklyStatus: 'Paid',
+    orderid: 'P123',
+    currency: 'SEK',
+    amount: '69500',
+    relatedNumber: '699999',
+    checkedAt: '2026-11-30T10:00:00.000Z',
+    attempts: 2,
+    error: { code: '9008', message: 'stale' },
+  };
+
+  it('starts a first check with nothing known', () => {
+    const nothingKnown = { qvicklyStatus: null, orderid: null, currency: null, amount: null, relatedNumber: null, checkedAt: null };
+    expect(queuedConfirmation(undefined)).toEqual({ state: 'pending', ...nothingKnown, attempts: 0, error: null });
+  });
+
+  it('keeps what Qvickly last said until it answers again, with the attempts reset and no error", () => {
+    expect(queuedConfirmation(confirmed)).toEqual({ ...confirmed, state: 'pending', attempts: 0, error: null });
+  });
+
+  it('keeps the attempts of a check still pending (coalesced into it)', () => {
+    expect(queuedConfirmation({ ...confirmed, state: 'pending', attempts: 3 })).toMatchObject({ state: 'pending', attempts: 3 });
+  });
+});
