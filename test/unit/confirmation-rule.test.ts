@@ -252,7 +252,7 @@ describe('queuedConfirmation', () => {
     expect(queuedConfirmation(undefined)).toEqual({ state: 'pending', ...nothingKnown, attempts: 0, error: null });
   });
 
-  it('keeps what Qvickly last said until it answers again, with the attempts reset and no error", () => {
+  it('keeps what Qvickly last said until it answers again, with the attempts reset and no error', () => {
     expect(queuedConfirmation(confirmed)).toEqual({ ...confirmed, state: 'pending', attempts: 0, error: null });
   });
 
