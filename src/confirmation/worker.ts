@@ -1,5 +1,6 @@
 import { checkConfirmation, type CheckReport, type ConfirmDependencies } from '../ipn/confirm';
 import type { ConfirmationCheck } from '../ipn/confirmation-ports';
+import { createLeasePump } from '../retry/lease-pump';
 
 export interface ConfirmationWorkerOptions extends ConfirmDependencies {
   /** Most checks in flight at once in this instance (CONFIRMATION_CONCURRENCY). */
@@ -42,15 +43,8 @@ const RELEASE_GRACE_MS = 2000;
  */
 export function createConfirmationWorker(options: ConfirmationWorkerOptions): ConfirmationWorker {
   const { store, clock, concurrency, leaseMs, pollIntervalMs } = options;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
   const onError = options.onError ?? (() => undefined);
   const ending = new AbortController();
-  const checking = new Set<Promise<void>>();
-  let reserved = 0;
-  let running = false;
-  let filling: Promise<void> | undefined;
-  let fillAgain = false;
-  let pollTimer: NodeJS.Timeout | undefined;
 
   async function run(check: ConfirmationCheck): Promise<void> {
     try {
@@ -61,84 +55,27 @@ export function createConfirmationWorker(options: ConfirmationWorkerOptions): Co
     }
   }
 
-  async function leaseAndRun(): Promise<void> {
-    const free = concurrency - checking.size - reserved;
-    if (free <= 0) return;
-    reserved += free;
-    try {
-      const now = clock();
-      const checks = await store.lease(free, now, new Date(now.getTime() + leaseMs));
-      for (const check of checks) {
-        const done = run(check);
-        checking.add(done);
-        void done.finally(() => {
-          checking.delete(done);
-          fill();
-        });
-      }
-    } finally {
-      reserved -= free;
-    }
-  }
-
-  function fill(): void {
-    if (!running) return;
-    if (filling) {
-      fillAgain = true;
-      return;
-    }
-    filling = (async () => {
-      do {
-        fillAgain = false;
-        try {
-          await leaseAndRun();
-        } catch (error) {
-          onError(error);
-        }
-      } while (fillAgain && running);
-    })().finally(() => {
-      filling = undefined;
-      armPoll();
-    });
-  }
-
-  function armPoll(): void {
-    clearTimeout(pollTimer);
-    if (!running) return;
-    pollTimer = setTimeout(fill, pollIntervalMs);
-    pollTimer.unref();
-  }
-
-  const settledWithin = async (ms: number): Promise<boolean> => {
-    let timer: NodeJS.Timeout | undefined;
-    const all = (async () => {
-      await filling;
-      await Promise.allSettled([...checking]);
-      return true;
-    })();
-    try {
-      return await Promise.race([all, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const pump = createLeasePump({
+    lease: (limit, now, leaseUntil) => store.lease(limit, now, leaseUntil),
+    run,
+    clock,
+    concurrency,
+    leaseMs,
+    pollIntervalMs,
+    onError,
+  });
 
   return {
     start() {
-      if (running || ending.signal.aborted) return;
-      running = true;
-      fill();
+      if (!ending.signal.aborted) pump.start();
     },
     async stop(timeoutMs) {
-      running = false;
-      clearTimeout(pollTimer);
-      if (await settledWithin(timeoutMs)) return true;
+      pump.halt();
+      if (await pump.settledWithin(timeoutMs)) return true;
       ending.abort();
-      await settledWithin(RELEASE_GRACE_MS);
+      await pump.settledWithin(RELEASE_GRACE_MS);
       return false;
     },
-    wake() {
-      fill();
-    },
+    wake: () => pump.wake(),
   };
 }

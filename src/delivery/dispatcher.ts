@@ -1,4 +1,5 @@
 import type { OutboxEvent, OutboxPort } from '../ipn/outbox-ports';
+import { createLeasePump } from '../retry/lease-pump';
 import { nextAttemptAt } from './schedule';
 import type { AttemptRecord } from '../ipn/outbox-ports';
 import type { EventToSend } from './send';
@@ -67,18 +68,8 @@ export interface Dispatcher {
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { outbox, send, clock, random, concurrency, leaseMs, pollIntervalMs, retryForMs } = options;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
-  for (const [name, value] of Object.entries({ leaseMs, pollIntervalMs, retryForMs })) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`);
-  }
+  if (!Number.isFinite(retryForMs) || retryForMs < 0) throw new RangeError('retryForMs must be a non-negative number');
   const onError = options.onError ?? (() => undefined);
-
-  const sending = new Set<Promise<AttemptReport>>();
-  let reserved = 0;
-  let running = false;
-  let filling: Promise<void> | undefined;
-  let fillAgain = false;
-  let pollTimer: NodeJS.Timeout | undefined;
 
   async function deliverOnce(event: OutboxEvent): Promise<AttemptReport> {
     const startedAt = clock();
@@ -120,85 +111,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     return report;
   }
 
-  /** Leases for the free slots and starts a send per event, before anyone else can lease. */
-  async function leaseAndSend(): Promise<Array<Promise<AttemptReport>>> {
-    const free = concurrency - sending.size - reserved;
-    if (free <= 0) return [];
-    reserved += free;
-    try {
-      const now = clock();
-      const events = await outbox.lease(free, now, new Date(now.getTime() + leaseMs));
-      return events.map((event) => {
-        const sent = deliverOnce(event);
-        sending.add(sent);
-        void sent.finally(() => {
-          sending.delete(sent);
-          fill();
-        });
-        return sent;
-      });
-    } finally {
-      reserved -= free;
-    }
-  }
-
-  function fill(): void {
-    if (!running) return;
-    if (filling) {
-      fillAgain = true;
-      return;
-    }
-    filling = (async () => {
-      do {
-        fillAgain = false;
-        try {
-          await leaseAndSend();
-        } catch (error) {
-          onError(error);
-        }
-      } while (fillAgain && running);
-    })().finally(() => {
-      filling = undefined;
-      armPoll();
-    });
-  }
-
-  function armPoll(): void {
-    clearTimeout(pollTimer);
-    if (!running) return;
-    pollTimer = setTimeout(fill, pollIntervalMs);
-    pollTimer.unref();
-  }
+  const pump = createLeasePump({
+    lease: (limit, now, leaseUntil) => outbox.lease(limit, now, leaseUntil),
+    run: deliverOnce,
+    clock,
+    concurrency,
+    leaseMs,
+    pollIntervalMs,
+    onError,
+  });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      fill();
-    },
+    start: () => pump.start(),
     async stop(timeoutMs = leaseMs) {
-      running = false;
-      clearTimeout(pollTimer);
-      let deadline: NodeJS.Timeout | undefined;
-      const drained = (async () => {
-        await filling;
-        await Promise.allSettled([...sending]);
-        return true;
-      })();
-      const timedOut = new Promise<boolean>((resolve) => {
-        deadline = setTimeout(() => resolve(false), timeoutMs);
-      });
-      try {
-        return await Promise.race([drained, timedOut]);
-      } finally {
-        clearTimeout(deadline);
-      }
+      pump.halt();
+      return pump.settledWithin(timeoutMs);
     },
-    wake() {
-      fill();
-    },
-    async runOnce() {
-      return Promise.all(await leaseAndSend());
-    },
+    wake: () => pump.wake(),
+    runOnce: () => pump.runOnce(),
   };
 }
