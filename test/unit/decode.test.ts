@@ -1,0 +1,95 @@
+import { loadContract, type Contract } from '../../src/contract';
+import { decodeCallback, type Decoded } from '../../src/ipn/decode';
+
+// decodeCallback, the one way from a delivery (live or stored) to a bound callback or the
+// reason there is none: the body by its content type, the query merged as ServiceStack binds
+// it, the DTO validated against the contract. Each case is what the inbox row and answer show.
+
+const COMPANY = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+const QUERY = `CompanyId=${COMPANY}&BookingId=b-1&ArticleTypeId=1`;
+const DATA_TEXT = '{"number":9007199254740993,"status":"Paid","orderid":"P1","url":""}';
+const BODY = `{"credentials":{"hash":"abc"},"data":${DATA_TEXT}}`;
+const CLAIMED = { companyId: COMPANY, bookingId: 'b-1', articleTypeId: 1 };
+const UNREAD = { ...CLAIMED, number: null, status: null };
+const BOUND = { ...CLAIMED, number: '9007199254740993', status: 'Paid', orderid: 'P1', url: '', dataText: DATA_TEXT, hash: 'abc' };
+
+let contract: Contract;
+beforeAll(async () => {
+  contract = await loadContract();
+});
+
+function decode(contentType: string | null, body: string, query = QUERY, contentEncoding: string | null = null): Decoded {
+  return decodeCallback(contract.requestDto, { contentType, contentEncoding, query, body: Buffer.from(body) });
+}
+
+describe('decodeCallback binds', () => {
+  it('a JSON body: the payment number from its text (2^53 + 1 exactly), data exactly as signed, the query routing', () => {
+    expect(decode('application/json', BODY)).toEqual({ ok: true, callback: BOUND });
+  });
+
+  it('a JSON body labelled text/plain, or with no Content-Type, the same way', () => {
+    expect(decode('text/plain; charset=utf-8', BODY)).toEqual({ ok: true, callback: BOUND });
+    expect(decode(null, BODY)).toEqual({ ok: true, callback: BOUND });
+  });
+
+  it('a form body: credentials and data as JSON texts, absent members as null', () => {
+    const data = '{"number":1,"status":"Paid"}';
+    const form = `credentials=${encodeURIComponent('{"hash":"abc"}')}&data=${encodeURIComponent(data)}`;
+    expect(decode('application/x-www-form-urlencoded', form)).toEqual({
+      ok: true,
+      callback: { ...CLAIMED, number: '1', status: 'Paid', orderid: null, url: null, dataText: data, hash: 'abc' },
+    });
+  });
+
+  it('query names in any casing, and the signed URL parameters OrderId and Signature', () => {
+    expect(decode('application/json', BODY, `companyid=${COMPANY}&bookingid=b-1&articletypeid=7`)).toEqual({ ok: true, callback: { ...BOUND, articleTypeId: 7 } });
+    expect(decode('application/json', BODY, `${QUERY}&OrderId=P1&Signature=ABC`)).toEqual({ ok: true, callback: { ...BOUND, urlOrderId: 'P1', urlSignature: 'ABC' } });
+  });
+});
+
+describe('decodeCallback refuses, keeping what the query claims', () => {
+  it.each([
+    ['another media type (415)', 'application/xml', '<a/>', null, { kind: 'unsupported', mediaType: 'application/xml', reason: "Content-Type 'application/xml' is not supported" }],
+    ['a Content-Type that does not parse (415)', 'a/b/c', BODY, null, { kind: 'unsupported', mediaType: 'a/b/c', reason: "Content-Type 'a/b/c' cannot be parsed" }],
+    ['a Content-Encoding (415)', 'application/json', BODY, 'gzip', { kind: 'unsupported', mediaType: 'Content-Encoding', reason: "Content-Encoding 'gzip' is not supported" }],
+    ['broken JSON (400)', 'application/json', '{"credentials":', null, { kind: 'undeserializable', mediaType: 'application/json', detail: 'ValueExpected at position 15' }],
+    ['JSON nested deeper than PHP reads (400)', 'application/json', `${'['.repeat(600)}${']'.repeat(600)}`, null, { kind: 'undeserializable', mediaType: 'application/json', detail: 'the body is nested deeper than 512 levels' }],
+  ] as const)('%s', (_case, contentType, body, contentEncoding, refusal) => {
+    expect(decode(contentType, body, QUERY, contentEncoding)).toEqual({ ok: false, refusal, claims: UNREAD });
+  });
+
+  it.each([
+    ['an empty body', '', QUERY, [{ ErrorCode: 'NotEmpty', FieldName: 'Data', Message: "'Data' must not be empty" }], UNREAD],
+    ['a body without data', '{"credentials":{"hash":"abc"}}', QUERY, [{ ErrorCode: 'NotEmpty', FieldName: 'Data', Message: "'Data' must not be empty" }], UNREAD],
+    [
+      'no BookingId',
+      BODY,
+      `CompanyId=${COMPANY}&ArticleTypeId=1`,
+      [{ ErrorCode: 'NotEmpty', FieldName: 'BookingId', Message: "'BookingId' must not be empty" }],
+      { ...CLAIMED, bookingId: null, number: '9007199254740993', status: 'Paid' },
+    ],
+    [
+      'a CompanyId that is no UUID',
+      BODY,
+      'CompanyId=nope&BookingId=b-1&ArticleTypeId=1',
+      [{ ErrorCode: 'SerializationException', FieldName: 'CompanyId', Message: "'nope' is an Invalid value for 'CompanyId'" }],
+      { ...CLAIMED, companyId: 'nope', number: '9007199254740993', status: 'Paid' },
+    ],
+    [
+      'an ArticleTypeId that is no integer',
+      BODY,
+      `CompanyId=${COMPANY}&BookingId=b-1&ArticleTypeId=abc`,
+      [{ ErrorCode: 'SerializationException', FieldName: 'ArticleTypeId', Message: "'abc' is an Invalid value for 'ArticleTypeId'" }],
+      { ...CLAIMED, articleTypeId: null, number: '9007199254740993', status: 'Paid' },
+    ],
+    [
+      'a field given under two casings',
+      BODY,
+      `${QUERY}&companyid=${COMPANY}`,
+      [{ ErrorCode: 'SerializationException', FieldName: 'CompanyId', Message: "'CompanyId' is given more than once" }],
+      { ...CLAIMED, number: '9007199254740993', status: 'Paid' },
+    ],
+  ] as const)('%s (400, field errors named as sent)', (_case, body, query, errors, claims) => {
+    expect(decode('application/json', body, query)).toEqual({ ok: false, refusal: { kind: 'invalid', errors }, claims });
+  });
+});
