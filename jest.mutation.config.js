@@ -1,6 +1,6 @@
 /**
  * The suites StrykerJS runs against each mutant (npm run mutation), per folder (MUTATION_SCOPE):
- * the domain against its unit tests (the HTTP suites per mutant would take hours); the stores against the unit tests and the store contract
+ * the domain against its unit and delivery tests (the HTTP suites per mutant would take hours); the stores against the unit tests and the store contract
  * on SQLite; HTTP against the unit tests and the HTTP behaviour on SQLite. Left out everywhere:
  * the load and timing suites, which exercise the same code but take seconds to minutes each.
  */
@@ -8,7 +8,7 @@ const base = require('./jest.config.js');
 
 const scope = process.env.MUTATION_SCOPE ?? 'ipn';
 const SLOW = ['timing', 'regex-dos', 'storage-abuse', 'slow-clients', 'full-disk', 'commit-queue', 'apply-order.property', 'authentic-junk'];
-const SUITES = { ipn: ['unit'], store: ['unit', 'sqlite'], http: ['unit', 'sqlite'] };
+const SUITES = { ipn: ['unit', 'delivery'], store: ['unit', 'sqlite'], http: ['unit', 'sqlite'] };
 const SQLITE_FOLDER = { store: '<rootDir>/test/store/**/*.test.ts', http: '<rootDir>/test/http/**/*.test.ts' };
 
 module.exports = {

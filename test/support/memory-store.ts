@@ -4,6 +4,7 @@ import {
   type CallbackView,
   type Company,
   type HistoryEntry,
+  type InboxReader,
   type Payment,
   type Settlement,
   type StoredCallback,
@@ -13,7 +14,7 @@ import {
  * The use case's store port in memory, with the same guards as the real engines (the payment's
  * version, the signed data's fingerprint), for unit tests of the use case without a database.
  */
-export class MemoryCallbackStore implements CallbackStore {
+export class MemoryCallbackStore implements CallbackStore, InboxReader {
   readonly companies = new Map<string, Company>();
   readonly payments = new Map<string, { payment: Payment; version: number; history: HistoryEntry[] }>();
   readonly fingerprints = new Map<string, number>();
@@ -21,6 +22,10 @@ export class MemoryCallbackStore implements CallbackStore {
   readonly settlements: Settlement[] = [];
   /** Settlements to refuse as VIEW_CHANGED before committing, as if another writer got there first. */
   interferences = 0;
+
+  async findCallback(callbackId: number): Promise<StoredCallback | undefined> {
+    return this.inbox[callbackId - 1];
+  }
 
   private key(companyId: string | null, number: string | null): string {
     return `${companyId}\u0000${number}`;
