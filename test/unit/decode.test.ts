@@ -93,3 +93,41 @@ describe('decodeCallback refuses, keeping what the query claims', () => {
     expect(decode('application/json', body, query)).toEqual({ ok: false, refusal: { kind: 'invalid', errors }, claims });
   });
 });
+
+describe('decodeCallback reads ArticleTypeId from the query as ServiceStack converts an int', () => {
+  const body = '{"credentials":{"hash":"abc"},"data":{"number":1,"status":"Paid"}}';
+  const articleTypeOf = (text: string): Decoded =>
+    decode('application/json', body, `CompanyId=${COMPANY}&BookingId=b-1&ArticleTypeId=${encodeURIComponent(text)}`);
+
+  it.each([
+    [' 7 ', 7],
+    ['+7', 7],
+    ['-7', -7],
+    ['0', 0],
+    ['9', 9],
+  ])('%p is %p', (text, value) => {
+    expect(articleTypeOf(text)).toMatchObject({ ok: true, callback: { articleTypeId: value } });
+  });
+
+  it.each(['7a', '/', ':', '+', '12.5', '1e3'])('%p is not an integer (400)', (text) => {
+    expect(articleTypeOf(text)).toMatchObject({
+      ok: false,
+      refusal: { kind: 'invalid', errors: [{ ErrorCode: 'SerializationException', FieldName: 'ArticleTypeId', Message: `'${text}' is an Invalid value for 'ArticleTypeId'` }] },
+    });
+  });
+
+  it('an empty one is missing (400)', () => {
+    expect(articleTypeOf('')).toMatchObject({
+      ok: false,
+      refusal: { kind: 'invalid', errors: [{ ErrorCode: 'NotEmpty', FieldName: 'ArticleTypeId', Message: "'ArticleTypeId' must not be empty" }] },
+    });
+  });
+
+  it('the query wins over the same field in the body; a field only in the body is taken from there', () => {
+    const withRouting = `{"CompanyId":"00000000-0000-4000-8000-000000000000","BookingId":"from-body","credentials":{"hash":"abc"},"data":{"number":1,"status":"Paid"}}`;
+    expect(decode('application/json', withRouting, `CompanyId=${COMPANY}&ArticleTypeId=1`)).toMatchObject({
+      ok: true,
+      callback: { companyId: COMPANY, bookingId: 'from-body', articleTypeId: 1 },
+    });
+  });
+});
