@@ -131,3 +131,39 @@ describe('decodeCallback reads ArticleTypeId from the query as ServiceStack conv
     });
   });
 });
+
+describe('decodeCallback reads the body by its media type', () => {
+  it.each(['text/json', 'application/vnd.qvickly+json', 'application/json; charset=utf-8', ' ', 'text/plain'])('%p as JSON', (contentType) => {
+    expect(decode(contentType, BODY)).toEqual({ ok: true, callback: BOUND });
+  });
+
+  it.each(['text/xml', 'application/jsonx', 'image/svg+json', 'text/html'])('refuses %p (415)', (contentType) => {
+    expect(decode(contentType, BODY)).toMatchObject({ ok: false, refusal: { kind: 'unsupported', mediaType: contentType } });
+  });
+
+  it('takes Content-Encoding identity as none, in any casing and spacing', () => {
+    expect(decode('application/json', BODY, QUERY, ' Identity ')).toEqual({ ok: true, callback: BOUND });
+  });
+
+  it('echoes at most 100 characters of a Content-Type or Content-Encoding it refuses', () => {
+    const long = `a/${'b'.repeat(300)}/c`;
+    expect(decode(long, BODY)).toMatchObject({ ok: false, refusal: { mediaType: long.slice(0, 100), reason: `Content-Type '${long.slice(0, 100)}' cannot be parsed` } });
+    const encoding = 'x'.repeat(300);
+    expect(decode('application/json', BODY, QUERY, encoding)).toMatchObject({ ok: false, refusal: { reason: `Content-Encoding '${'x'.repeat(100)}' is not supported` } });
+  });
+
+  it('names a body that is not UTF-8 as undeserializable, under the media type sent (JSON when none)', () => {
+    const broken = Buffer.from([0x7b, 0xff, 0x7d]);
+    const decodeBytes = (contentType: string | null) => decodeCallback(contract.requestDto, { contentType, contentEncoding: null, query: QUERY, body: broken });
+    expect(decodeBytes(null)).toMatchObject({ ok: false, refusal: { kind: 'undeserializable', mediaType: 'application/json', detail: 'the body is not valid UTF-8' } });
+    expect(decodeBytes('text/plain')).toMatchObject({ ok: false, refusal: { kind: 'undeserializable', mediaType: 'text/plain' } });
+  });
+
+  it('reads a form-labelled body that is a JSON object as JSON, and a form with data or credentials as a form', () => {
+    expect(decode('application/x-www-form-urlencoded', BODY)).toEqual({ ok: true, callback: BOUND });
+    const onlyCredentials = `credentials=${encodeURIComponent('{"hash":"abc"}')}`;
+    expect(decode('application/x-www-form-urlencoded', onlyCredentials)).toMatchObject({ ok: false, refusal: { kind: 'invalid', errors: [{ FieldName: 'Data' }] } });
+    const onlyData = `data=${encodeURIComponent('{"number":1,"status":"Paid"}')}`;
+    expect(decode('application/x-www-form-urlencoded', onlyData)).toMatchObject({ ok: true, callback: { hash: undefined, number: '1' } });
+  });
+});
