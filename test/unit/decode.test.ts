@@ -167,3 +167,41 @@ describe('decodeCallback reads the body by its media type', () => {
     expect(decode('application/x-www-form-urlencoded', onlyData)).toMatchObject({ ok: true, callback: { hash: undefined, number: '1' } });
   });
 });
+
+describe('decodeCallback names each field error as ServiceStack does', () => {
+  const errorsOf = (query: string, body = '{"credentials":{"hash":"abc"},"data":{"number":1,"status":"Paid"}}') => {
+    const decoded = decode('application/json', body, query);
+    return decoded.ok ? [] : decoded.refusal.kind === 'invalid' ? decoded.refusal.errors : [];
+  };
+
+  it('an empty value is NotEmpty, a long one MaximumLength with the limit', () => {
+    expect(errorsOf(`CompanyId=${COMPANY}&BookingId=&ArticleTypeId=1`)).toEqual([{ ErrorCode: 'NotEmpty', FieldName: 'BookingId', Message: "'BookingId' must not be empty" }]);
+    expect(errorsOf(`CompanyId=${COMPANY}&BookingId=${'x'.repeat(256)}&ArticleTypeId=1`)).toEqual([
+      { ErrorCode: 'MaximumLength', FieldName: 'BookingId', Message: "'BookingId' must be 255 characters or fewer" },
+    ]);
+  });
+
+  it('echoes at most 100 characters of an invalid value, and a non-text value as JSON', () => {
+    expect(errorsOf(`CompanyId=${'y'.repeat(150)}&BookingId=b&ArticleTypeId=1`)).toEqual([
+      { ErrorCode: 'SerializationException', FieldName: 'CompanyId', Message: `'${'y'.repeat(100)}…' is an Invalid value for 'CompanyId'` },
+    ]);
+    const objectCompany = '{"CompanyId":{"a":1},"BookingId":"b","credentials":{"hash":"abc"},"data":{"number":1,"status":"Paid"}}';
+    expect(errorsOf('ArticleTypeId=1', objectCompany)).toEqual([{ ErrorCode: 'SerializationException', FieldName: 'CompanyId', Message: `'{"a":1}' is an Invalid value for 'CompanyId'` }]);
+  });
+
+  it('names members of data by their path, every failing field once, in the order they failed', () => {
+    const query = `CompanyId=${COMPANY}&BookingId=b&ArticleTypeId=1`;
+    expect(errorsOf(query, '{"credentials":{"hash":"abc"},"data":{"number":1,"status":""}}')).toEqual([
+      { ErrorCode: 'NotEmpty', FieldName: 'data.status', Message: "'data.status' must not be empty" },
+    ]);
+    expect(errorsOf(query, '{"credentials":{"hash":"abc"},"data":{"number":-1,"status":"Paid","url":5}}')).toEqual([
+      { ErrorCode: 'SerializationException', FieldName: 'data.number', Message: "'-1' is an Invalid value for 'data.number'" },
+      { ErrorCode: 'SerializationException', FieldName: 'data.url', Message: "'5' is an Invalid value for 'data.url'" },
+    ]);
+    expect(errorsOf('BookingId=&ArticleTypeId=x')).toEqual([
+      { ErrorCode: 'NotEmpty', FieldName: 'CompanyId', Message: "'CompanyId' must not be empty" },
+      { ErrorCode: 'NotEmpty', FieldName: 'BookingId', Message: "'BookingId' must not be empty" },
+      { ErrorCode: 'SerializationException', FieldName: 'ArticleTypeId', Message: "'x' is an Invalid value for 'ArticleTypeId'" },
+    ]);
+  });
+});
