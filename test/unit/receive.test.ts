@@ -117,6 +117,36 @@ describe('receiving a callback (the use case over an in-memory store)', () => {
     ]);
   });
 
+  it('records a forged callback with what it claims: company, booking, article type, number and status', async () => {
+    await receiveCallback(store, aCallback('Paid', { secret: 'guessed', number: '2002', bookingId: 'B-9' }), delivery);
+    expect(store.inbox[0]).toMatchObject({ companyId: COMPANY, bookingId: 'B-9', articleTypeId: 1, number: '2002', status: 'Paid', outcome: 'unauthenticated' });
+  });
+
+  it('does not queue a confirmation for a company without a merchant id', async () => {
+    await receiveCallback(store, aCallback('Paid'), delivery);
+    expect(store.settlements[0]?.confirm).toBeUndefined();
+    expect(store.settlements[0]?.events?.[0]).toMatchObject({ held: false, data: { confirmation: null } });
+  });
+
+  it('gives up with 503 (StoreUnavailableError) when the payment keeps changing under it', async () => {
+    store.interferences = 100;
+    await expect(receiveCallback(store, aCallback('Paid', { number: '3003' }), delivery)).rejects.toThrow(new StoreUnavailableError('payment 3003 kept changing while settling'));
+  });
+
+  it('records the reason of an undeserializable or invalid body: the parser detail, or the field messages joined, at most 1000 characters', async () => {
+    const claims = { companyId: COMPANY, bookingId: 'B-1', articleTypeId: 1, number: null, status: null };
+    const broken = await recordRefusal(store, delivery, { kind: 'undeserializable', mediaType: 'application/json', detail: `ValueExpected ${'x'.repeat(2000)}` }, claims);
+    expect(broken).toMatchObject({ outcome: 'undeserializable', reason: `ValueExpected ${'x'.repeat(2000)}`.slice(0, 1000) });
+    const errors = [
+      { ErrorCode: 'NotEmpty', FieldName: 'BookingId', Message: "'BookingId' must not be empty" },
+      { ErrorCode: 'NotEmpty', FieldName: 'Data', Message: "'Data' must not be empty" },
+    ];
+    const invalid = await recordRefusal(store, delivery, { kind: 'invalid', errors }, claims);
+    expect(invalid).toMatchObject({ outcome: 'invalid', reason: "'BookingId' must not be empty; 'Data' must not be empty" });
+    const many = Array.from({ length: 60 }, () => errors[0] as (typeof errors)[number]);
+    expect((await recordRefusal(store, delivery, { kind: 'invalid', errors: many }, claims)).reason).toHaveLength(1000);
+  });
+
   it('records a refused delivery with its reason and what it said about itself', async () => {
     const claims = { companyId: COMPANY, bookingId: 'B-1', articleTypeId: null, number: null, status: null };
     const result = await recordRefusal(store, delivery, { kind: 'unsupported', mediaType: 'application/xml', reason: "Content-Type 'application/xml' is not supported" }, claims);
