@@ -147,6 +147,40 @@ describe('receiving a callback (the use case over an in-memory store)', () => {
     expect((await recordRefusal(store, delivery, { kind: 'invalid', errors: many }, claims)).reason).toHaveLength(1000);
   });
 
+  it('refuses a payment number bound to another booking or article type (booking_mismatch), naming the binding', async () => {
+    await receiveCallback(store, aCallback('Created', { number: '4004' }), delivery);
+    const otherBooking = await receiveCallback(store, aCallback('Paid', { number: '4004', bookingId: 'B-2' }), delivery);
+    expect(otherBooking).toMatchObject({ outcome: 'booking_mismatch', reason: 'payment is bound to booking B-1, article type 1' });
+    const urlSignature = signCallbackUrl(SECRET, { companyId: COMPANY, bookingId: 'B-1', articleTypeId: 2 });
+    const otherArticle = await receiveCallback(store, { ...aCallback('Paid', { number: '4004' }), articleTypeId: 2, urlSignature }, delivery);
+    expect(otherArticle).toMatchObject({ outcome: 'booking_mismatch' });
+    expect(store.inbox.map((row) => row.outcome)).toEqual(['applied', 'booking_mismatch', 'booking_mismatch']);
+    expect(store.payments.get(`${COMPANY}\u00004004`)?.payment.status).toBe('Created');
+  });
+
+  it('records an unknown status as unrecognised, naming it, without a payment', async () => {
+    const result = await receiveCallback(store, aCallback('Weird', { number: '4005' }), delivery);
+    expect(result).toMatchObject({ outcome: 'unrecognised', reason: "unknown status 'Weird'" });
+    expect(store.inbox[0]).toMatchObject({ outcome: 'unrecognised', reason: "unknown status 'Weird'" });
+    expect(store.payments.size).toBe(0);
+  });
+
+  it('updates an existing payment (not create), keeps a signed routing once signed, and sends no event for a stale status', async () => {
+    store.companies.set(COMPANY, aCompany({ callbackUrls: 'any' }));
+    await receiveCallback(store, aCallback('Paid', { number: '4006' }), delivery);
+    const unsigned = { ...aCallback('Credited', { number: '4006' }), urlSignature: undefined };
+    await receiveCallback(store, unsigned, delivery);
+    expect(store.settlements[1]?.payment).toMatchObject({ change: 'update', state: { status: 'Credited', routing: 'signed' } });
+    expect(await receiveCallback(store, aCallback('Created', { number: '4006' }), delivery)).toMatchObject({ outcome: 'stale' });
+    expect(store.settlements[2]?.events).toBeUndefined();
+  });
+
+  it('sends payment.conflict for news after the payment ended', async () => {
+    await receiveCallback(store, aCallback('Cancelled', { number: '4007' }), delivery);
+    expect(await receiveCallback(store, aCallback('Paid', { number: '4007' }), delivery)).toMatchObject({ outcome: 'conflict' });
+    expect(store.settlements[1]?.events?.map((event) => [event.type, event.data.status, event.data.previousStatus])).toEqual([['payment.conflict', 'Paid', 'Cancelled']]);
+  });
+
   it('records a refused delivery with its reason and what it said about itself', async () => {
     const claims = { companyId: COMPANY, bookingId: 'B-1', articleTypeId: null, number: null, status: null };
     const result = await recordRefusal(store, delivery, { kind: 'unsupported', mediaType: 'application/xml', reason: "Content-Type 'application/xml' is not supported" }, claims);
