@@ -1,8 +1,13 @@
 /**
  * The suites StrykerJS runs against each mutant (npm run mutation), per folder (MUTATION_SCOPE):
- * the domain against its unit and delivery tests (the HTTP suites per mutant would take hours); the stores against the unit tests and the store contract
- * on SQLite; HTTP against the unit tests and the HTTP behaviour on SQLite. Left out everywhere:
- * the load and timing suites, which exercise the same code but take seconds to minutes each.
+ * the domain against its unit and delivery tests (the HTTP suites per mutant would take hours);
+ * the stores against the unit tests and the store contract on SQLite; HTTP against the unit
+ * tests and the HTTP behaviour on SQLite. Left out everywhere: the load and timing suites, which
+ * exercise the same code but take seconds to minutes each.
+ *
+ * One flat project, not jest's `projects`: StrykerJS activates a mutant through the test
+ * environment it installs, and a project that names its own environment would run every
+ * mutant's tests on the unmutated code (every mutant "survives").
  */
 const base = require('./jest.config.js');
 
@@ -11,13 +16,17 @@ const SLOW = ['timing', 'regex-dos', 'storage-abuse', 'slow-clients', 'full-disk
 const SUITES = { ipn: ['unit', 'delivery'], store: ['unit', 'sqlite'], http: ['unit', 'sqlite'] };
 const SQLITE_FOLDER = { store: '<rootDir>/test/store/**/*.test.ts', http: '<rootDir>/test/http/**/*.test.ts' };
 
+const chosen = base.projects.filter((project) => SUITES[scope].includes(project.displayName));
+const unique = (items) => [...new Set(items)];
+
 module.exports = {
-  ...base,
-  projects: base.projects
-    .filter((project) => SUITES[scope].includes(project.displayName))
-    .map((project) =>
-      project.displayName === 'sqlite'
-        ? { ...project, testMatch: [SQLITE_FOLDER[scope]], testPathIgnorePatterns: SLOW.map((name) => `/test/http/${name}\\.test\\.ts$`) }
-        : project,
-    ),
+  testTimeout: base.testTimeout,
+  maxWorkers: base.maxWorkers,
+  globalSetup: base.globalSetup,
+  testEnvironment: 'node',
+  transform: chosen[0].transform,
+  moduleFileExtensions: chosen[0].moduleFileExtensions,
+  setupFiles: unique(chosen.flatMap((project) => project.setupFiles ?? [])),
+  testMatch: chosen.flatMap((project) => (project.displayName === 'sqlite' ? [SQLITE_FOLDER[scope]] : project.testMatch)),
+  testPathIgnorePatterns: SLOW.map((name) => `/test/http/${name}\\.test\\.ts$`),
 };
