@@ -1,18 +1,8 @@
 import { checkConfirmation, type CheckReport, type ConfirmDependencies } from '../ipn/confirm';
 import type { ConfirmationCheck } from '../ipn/confirmation-ports';
-import { createLeasePump } from '../retry/lease-pump';
+import { createLeasePump, type LeaseSettings } from '../retry/lease-pump';
 
-export interface ConfirmationWorkerOptions extends ConfirmDependencies {
-  /** Most checks in flight at once in this instance (CONFIRMATION_CONCURRENCY). */
-  concurrency: number;
-  /**
-   * How long a leased check stays ours (CONFIRMATION_LEASE_MS): well above Qvickly's timeout plus
-   * the time to record, or another instance could ask again; also how long the check of a dead
-   * instance waits to be taken over.
-   */
-  leaseMs: number;
-  /** How often to look for due checks (CONFIRMATION_POLL_INTERVAL_MS). */
-  pollIntervalMs: number;
+export interface ConfirmationWorkerOptions extends ConfirmDependencies, LeaseSettings {
   onCheck?: (report: CheckReport) => void;
   /** The store failed (unreachable, closed); the worker carries on at the next poll. */
   onError?: (error: unknown) => void;

@@ -1,7 +1,6 @@
-import type { OutboxEvent, OutboxPort } from '../ipn/outbox-ports';
-import { createLeasePump } from '../retry/lease-pump';
+import type { AttemptRecord, OutboxEvent, OutboxPort } from '../ipn/outbox-ports';
+import { createLeasePump, type LeaseSettings } from '../retry/lease-pump';
 import { nextAttemptAt } from './schedule';
-import type { AttemptRecord } from '../ipn/outbox-ports';
 import type { EventToSend } from './send';
 
 /** What became of an event after one attempt. */
@@ -21,23 +20,13 @@ export interface AttemptReport {
   recorded: boolean;
 }
 
-export interface DispatcherOptions {
+export interface DispatcherOptions extends LeaseSettings {
   outbox: OutboxPort;
   /** Normally `(event, now) => sendEvent(sendOptions, event, now)`; must not throw. */
   send: (event: EventToSend, now: Date) => Promise<AttemptRecord>;
   clock: () => Date;
   /** [0, 1), for the retry jitter. */
   random: () => number;
-  /** Most sends in flight at once (EVENTS_CONCURRENCY). */
-  concurrency: number;
-  /**
-   * How long a leased event stays ours. Make it well above the send timeout plus the time to
-   * record the result: a lease that runs out during a send lets another instance send the
-   * event again. It is also how long an event of a dead instance waits to be taken over.
-   */
-  leaseMs: number;
-  /** How often to look for due events when nothing wakes the dispatcher. */
-  pollIntervalMs: number;
   /** EVENTS_RETRY_FOR */
   retryForMs: number;
   onAttempt?: (report: AttemptReport) => void;

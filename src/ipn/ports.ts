@@ -1,4 +1,4 @@
-import type { components } from '../../generated/events';
+import type { EventType, PaymentEventData } from './event-body';
 import type { Confirmation } from './confirmation';
 import type { CallbackOutcome } from './outcome';
 import type { PaymentCategory } from './status';
@@ -123,9 +123,6 @@ export interface Settlement {
   /** Events for the booking system, recorded with this change (the transactional outbox). */
   events?: EventDraft[];
 }
-
-export type EventType = components['schemas']['EventType'];
-export type PaymentEventData = components['schemas']['PaymentEventData'];
 
 /**
  * An event to record with the change that causes it. The store fills `callbackId` (the inbox row

@@ -4,15 +4,26 @@
  * is queued in memory beyond the leased items, so at most `concurrency` run at once and a crash
  * loses nothing (a lease that is never recorded expires and the item is leased again).
  */
-export interface LeasePumpOptions<Item, Result> {
+/** How a lease loop runs (EVENTS_* or CONFIRMATION_* settings). */
+export interface LeaseSettings {
+  /** Most items running at once in this instance. */
+  concurrency: number;
+  /**
+   * How long a leased item stays this instance's. Make it well above the work's timeout plus the
+   * time to record the result: a lease that runs out mid-work lets another instance do it again.
+   * It is also how long an item of a dead instance waits to be taken over.
+   */
+  leaseMs: number;
+  /** How often to look for due items when nothing wakes the loop. */
+  pollIntervalMs: number;
+}
+
+export interface LeasePumpOptions<Item, Result> extends LeaseSettings {
   /** Up to `limit` due items, leased until `leaseUntil`. */
   lease: (limit: number, now: Date, leaseUntil: Date) => Promise<Item[]>;
   /** Runs one leased item; must not throw. */
   run: (item: Item) => Promise<Result>;
   clock: () => Date;
-  concurrency: number;
-  leaseMs: number;
-  pollIntervalMs: number;
   /** A lease failed (store unreachable); the pump carries on at the next poll. */
   onError: (error: unknown) => void;
 }

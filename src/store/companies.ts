@@ -1,7 +1,7 @@
 import type { CallbackUrlPolicy, Company } from '../ipn/ports';
 import type { Sealer } from '../secrets/sealer';
 import { isSealed } from '../secrets/secret-box';
-import type { Row } from './rows';
+import { text, type Row } from './rows';
 
 /** A companies row as stored: its secrets sealed. */
 export interface CompanyRecord {
@@ -39,7 +39,6 @@ export interface CompanySummary {
   updatedAt: string;
 }
 
-const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
 export function toCompanyRecord(row: Row): CompanyRecord {
   return {

@@ -9,9 +9,7 @@ import {
   type OutboxEvent,
   type Verdict,
 } from '../ipn/outbox-ports';
-import type { Row } from './rows';
-
-const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+import { integer, text, type Row } from './rows';
 
 /**
  * The exact body of a payment_events row. The row keeps the event's fields, not its text:
@@ -33,7 +31,7 @@ export function bodyOf(row: Row): string {
     previousCategory: text(row.previous_category) as PaymentCategory | null,
     routing: row.routing === 'signed' ? 'signed' : 'unsigned',
     confirmation: confirmation === null ? null : (JSON.parse(confirmation) as Confirmation),
-    callbackId: row.callback_id === null || row.callback_id === undefined ? null : Number(row.callback_id),
+    callbackId: integer(row.callback_id),
     occurredAt: String(row.occurred_at),
   });
 }
@@ -73,7 +71,7 @@ export function toEventSummary(row: Row): EventSummary {
 function toAttempt(row: Row): AttemptRecord {
   return {
     attemptedAt: String(row.attempted_at),
-    statusCode: row.status_code === null || row.status_code === undefined ? null : Number(row.status_code),
+    statusCode: integer(row.status_code),
     durationMs: Number(row.duration_ms),
     error: text(row.error),
     verdict: row.verdict as Verdict,

@@ -7,8 +7,9 @@ import type { PaymentCategory } from '../ipn/status';
 /** Column values as both engines return them (SQLite: 0/1 and text; PostgreSQL: booleans). */
 export type Row = Record<string, unknown>;
 
-const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
-const integer = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+/** A nullable column as text or a number (SQLite and PostgreSQL both return null for SQL NULL). */
+export const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+export const integer = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 export function toPayment(row: Row): Payment {
   return {
