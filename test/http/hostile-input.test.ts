@@ -232,7 +232,14 @@ describeStore('hostile requests to the callback route: the documented answer, ne
       expect([answer.headers.get('set-cookie'), answer.headers.get('injected')]).toEqual([null, null]);
 
       expect((await service.send('/health')).status).toBe(200);
-      expect(await tables.count('callbacks')).toBe(inboxBefore + (hostile.stored ? 1 : 0));
+      // A request the HTTP parser answers may be answered before an earlier request on the same
+      // connection has finished storing (the parser's 400 closes the socket while the pipelined
+      // first request is still being committed): wait for that row, bounded, then count exactly.
+      const expected = inboxBefore + (hostile.stored ? 1 : 0);
+      for (let waited = 0; hostile.answeredByHttpParser && waited < 5_000 && (await tables.count('callbacks')) < expected; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await tables.count('callbacks')).toBe(expected);
       if (hostile.stored && hostile.expectOutcome) {
         const [newest] = await store.listCallbacks({ limit: 1 });
         expect(newest?.outcome).toBe(hostile.expectOutcome);
