@@ -3,11 +3,14 @@ import { StoreUnavailableError } from '../../ipn/ports';
 import type { Row } from '../rows';
 import { isDatabaseFailure, storable } from './values';
 
-/** One statement on the pool; a database failure becomes StoreUnavailableError. */
-export async function queryPool<R extends pg.QueryResultRow = Row>(pool: pg.Pool, text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
+/**
+ * One statement on the pool; a database failure becomes StoreUnavailableError. A `name` makes
+ * it a prepared statement (parsed and planned once per connection): for the callback's path.
+ */
+export async function queryPool<R extends pg.QueryResultRow = Row>(pool: pg.Pool, text: string, values: unknown[] = [], name?: string): Promise<pg.QueryResult<R>> {
   if (pool.ended) throw new StoreUnavailableError('the store is closed');
   try {
-    return await pool.query<R>(text, storable(values));
+    return await pool.query<R>({ text, values: storable(values), ...(name === undefined ? {} : { name }) });
   } catch (error) {
     throw isDatabaseFailure(error) ? new StoreUnavailableError('PostgreSQL query failed', { cause: error }) : error;
   }

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import {
   StoreUnavailableError,
   VIEW_CHANGED,
@@ -19,7 +19,8 @@ import {
   type CompanyChange,
   type CompanySummary,
 } from '../companies';
-import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
+import { runMigrations, type Migration } from '../migrate';
+import { createPool, migrationTarget } from './connection';
 import { writeCompanies } from './companies';
 import { PostgresConfirmations } from './confirmations';
 import { PostgresOutbox } from './outbox';
@@ -28,7 +29,7 @@ import { SETTLE_QUERY, settleValues } from './settle';
 import { toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { RejectedRetention } from '../sqlite/store';
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
-import { isDatabaseFailure, TYPES } from './values';
+import { isDatabaseFailure } from './values';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -41,16 +42,18 @@ export interface PostgresOptions {
 }
 
 const PRUNE_EVERY = 100;
-// Any constant shared by every instance: serialises migrations when several start at once.
-const MIGRATION_LOCK = 4_242_001;
 // Raised by ipn_settle when its guard fails; a concurrent creation of the payment is 23505.
 const VIEW_CHANGED_CODES = new Set(['QV409', '23505']);
 // A deadlock or serialization failure: the statement is simply run again.
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
 
+// A prepared statement (see viewCallback): its columns are named, so a column another instance's
+// migration adds cannot change its result type under a cached plan.
 const VIEW_QUERY = `
-  SELECT to_jsonb(c) AS company, to_jsonb(cf) AS confirmation, p.*,
+  SELECT to_jsonb(c) AS company, to_jsonb(cf) AS confirmation,
+         p.company_id, p.number, p.booking_id, p.article_type_id, p.orderid, p.status, p.category, p.url, p.routing,
+         p.updated_at, p.version,
          ARRAY(SELECT f.fingerprint FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS fingerprints,
          ARRAY(SELECT f.callback_id FROM callback_fingerprints f WHERE f.company_id = $1 AND f.number = $2) AS first_copies,
          ARRAY(SELECT DISTINCT lower(h.status) FROM payment_history h WHERE h.company_id = $1 AND h.number = $2) AS held
@@ -78,7 +81,7 @@ export class PostgresStore implements PaymentStore {
   static async open(options: PostgresOptions, onMigration?: (migration: Migration) => void): Promise<PostgresStore> {
     const store = new PostgresStore(options);
     try {
-      await runMigrations(store.migrationTarget(), 'postgres', onMigration);
+      await runMigrations(migrationTarget(store.pool), 'postgres', onMigration);
       await store.inTransaction(async (client) => {
         const { rows } = await client.query('SELECT * FROM companies ORDER BY company_id FOR UPDATE');
         await writeCompanies(client, recordsToSeal(rows.map(toCompanyRecord), options.sealer));
@@ -91,66 +94,9 @@ export class PostgresStore implements PaymentStore {
   }
 
   private constructor(private readonly options: PostgresOptions) {
-    this.pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 2000,
-      idleTimeoutMillis: 10_000,
-      query_timeout: 10_000,
-      options: '-c synchronous_commit=on',
-      types: TYPES,
-    });
-    // An idle connection dropped by the server must not take the process down; the next query reconnects.
-    this.pool.on('error', () => undefined);
+    this.pool = createPool(options.connectionString, options.poolSize ?? 10);
     this.confirmations = new PostgresConfirmations(this.pool, options.sealer);
     this.events = new PostgresOutbox(this.pool);
-  }
-
-  private migrationTarget(): MigrationTarget {
-    let client: pg.PoolClient | undefined;
-    const connected = (): pg.PoolClient => {
-      if (!client) throw new Error('migrations run only inside withLock');
-      return client;
-    };
-    return {
-      withLock: async (work) => {
-        client = await this.connect();
-        try {
-          await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-          return await work();
-        } finally {
-          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-          client.release();
-          client = undefined;
-        }
-      },
-      appliedVersions: async () => {
-        const db = connected();
-        await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)');
-        const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-        return new Set(rows.map((row) => Number(row.version)));
-      },
-      apply: async (migration, appliedAt) => {
-        const db = connected();
-        await db.query('BEGIN');
-        try {
-          await db.query(migration.sql);
-          await db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, appliedAt]);
-          await db.query('COMMIT');
-        } catch (error) {
-          await db.query('ROLLBACK');
-          throw error;
-        }
-      },
-    };
-  }
-
-  private async connect(): Promise<pg.PoolClient> {
-    try {
-      return await this.pool.connect();
-    } catch (error) {
-      throw new StoreUnavailableError('PostgreSQL cannot be reached', { cause: error });
-    }
   }
 
   private query<R extends pg.QueryResultRow = Row>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> {
@@ -158,7 +104,7 @@ export class PostgresStore implements PaymentStore {
   }
 
   async viewCallback(companyId: string, number: string): Promise<CallbackView> {
-    const { rows } = await this.query(VIEW_QUERY, [companyId, number]);
+    const { rows } = await queryPool(this.pool, VIEW_QUERY, [companyId, number], 'ipn_view_callback');
     const row = rows[0] ?? {};
     const fingerprints = (row.fingerprints as string[] | undefined) ?? [];
     const firstCopies = (row.first_copies as Array<number | null> | undefined) ?? [];
@@ -196,7 +142,7 @@ export class PostgresStore implements PaymentStore {
     const values = settleValues(settlement);
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ callback_id: number }>(SETTLE_QUERY, values);
+        const { rows } = await this.pool.query<{ callback_id: number }>({ name: 'ipn_settle', text: SETTLE_QUERY, values });
         this.lastWriteFailed = false;
         return Number(rows[0]?.callback_id);
       } catch (error) {

@@ -1,6 +1,4 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import {
   StoreUnavailableError,
   VIEW_CHANGED,
@@ -22,11 +20,12 @@ import {
   type CompanyRecord,
   type CompanySummary,
 } from '../companies';
-import { runMigrations, type Migration, type MigrationTarget } from '../migrate';
+import { runMigrations, type Migration } from '../migrate';
 import { callbackValues, eventValues, toConfirmation, toFingerprints, toHistoryEntry, toPayment, toStoredCallback, type Row } from '../rows';
 import type { CallbackFilter, PaymentStore, StoreHealth } from '../types';
-import { Checkpointer } from './checkpointer';
+import type { Checkpointer } from './checkpointer';
 import { CompanyCache } from './company-cache';
+import { migrationTarget, openConnection } from './connection';
 import { SqliteConfirmations } from './confirmations';
 import { SqliteOutbox } from './outbox';
 import { isSqliteError } from './errors';
@@ -55,9 +54,8 @@ export interface SqliteOptions {
 const PRUNE_EVERY = 100;
 
 /**
- * The embedded store. WAL with synchronous=FULL on every open, so a COMMIT has reached the disk
- * when it returns; settlements are written by group commit. The folder is created 0700 and the
- * database 0600 (SQLite gives its -wal and -shm files the database's permissions).
+ * The embedded store (its connection's durability settings are in connection.ts): settlements
+ * are written by group commit, reads answer from prepared statements.
  */
 export class SqliteStore implements PaymentStore {
   readonly engine = 'sqlite' as const;
@@ -73,7 +71,7 @@ export class SqliteStore implements PaymentStore {
   static async open(options: SqliteOptions, onMigration?: (migration: Migration) => void): Promise<SqliteStore> {
     const store = new SqliteStore(options);
     try {
-      await runMigrations(store.migrationTarget(), 'sqlite', onMigration);
+      await runMigrations(migrationTarget(store.db), 'sqlite', onMigration);
     } catch (error) {
       store.db.close();
       throw error;
@@ -93,20 +91,7 @@ export class SqliteStore implements PaymentStore {
   }
 
   private constructor(private readonly options: SqliteOptions) {
-    if (options.file !== ':memory:') createPrivately(path.resolve(options.file));
-    this.db = new Database(options.file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 1000)}`);
-    if (options.file !== ':memory:') {
-      // Checkpoints move to their own thread; should it ever stop, SQLite takes them back.
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-      this.checkpointer = new Checkpointer(path.resolve(options.file), () => {
-        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
-      });
-    }
+    ({ db: this.db, checkpointer: this.checkpointer } = openConnection(options));
   }
 
   /** The pragmas that carry the durability guarantee, as SQLite reports them. */
@@ -115,24 +100,6 @@ export class SqliteStore implements PaymentStore {
       journalMode: String(this.db.pragma('journal_mode', { simple: true })),
       synchronous: Number(this.db.pragma('synchronous', { simple: true })),
       walAutocheckpoint: Number(this.db.pragma('wal_autocheckpoint', { simple: true })),
-    };
-  }
-
-  private migrationTarget(): MigrationTarget {
-    const db = this.db;
-    return {
-      // One writer per file: SQLite's own write lock (BEGIN IMMEDIATE per migration) is the lock.
-      withLock: (work) => work(),
-      appliedVersions: async () => {
-        db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-        return new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all().map(Number));
-      },
-      apply: async (migration, appliedAt) => {
-        db.transaction(() => {
-          db.exec(migration.sql);
-          db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, appliedAt);
-        }).immediate();
-      },
     };
   }
 
@@ -278,10 +245,4 @@ export class SqliteStore implements PaymentStore {
     const row = this.readable().findCallback.get(callbackId) as Row | undefined;
     return row ? toStoredCallback(row) : undefined;
   }
-}
-
-/** The database's folder (0700) and file (0600), created before SQLite opens it. */
-function createPrivately(file: string): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  closeSync(openSync(file, 'a', 0o600));
 }
