@@ -1,4 +1,4 @@
-import { answerForFailure, problems } from '../../src/http/answers';
+import { answerForFailure, problems, type Answer } from '../../src/http/answers';
 import { StoreUnavailableError } from '../../src/ipn/ports';
 
 // What an exception on the way to an answer becomes (the body reader's failures carry a `type`).
@@ -8,6 +8,11 @@ const errorOf = (status: number, ErrorCode: string, Message: string) => ({
   body: { kind: 'error', dto: { ResponseStatus: { ErrorCode, Message, Errors: [] } } },
   headers: undefined,
 });
+
+function messageOf(answer: Answer): string {
+  if (!('body' in answer) || answer.body.kind !== 'error') throw new Error('not an error answer');
+  return answer.body.dto.ResponseStatus.Message;
+}
 
 describe('answerForFailure', () => {
   test('a store that cannot write: 503 ServiceUnavailable, retry later', () => {
@@ -34,13 +39,13 @@ describe('answerForFailure', () => {
 describe('problems', () => {
   test('a media type echoed in a 400 is cut to 200 characters and an ellipsis', () => {
     const long = `application/${'x'.repeat(300)}`;
-    const message = (problems.undeserializable(long, 'detail').body as { dto: { ResponseStatus: { Message: string } } }).dto.ResponseStatus.Message;
+    const message = messageOf(problems.undeserializable(long, 'detail'));
     expect(message).toBe(`Could not deserialize '${long.slice(0, 200)}…' request using QvicklyCheckoutIpnCallBack\nError: detail`);
   });
 
   test('a media type of exactly 200 characters is echoed whole', () => {
     const exact = `text/${'y'.repeat(195)}`;
-    const message = (problems.undeserializable(exact, 'd').body as { dto: { ResponseStatus: { Message: string } } }).dto.ResponseStatus.Message;
+    const message = messageOf(problems.undeserializable(exact, 'd'));
     expect(message).toBe(`Could not deserialize '${exact}' request using QvicklyCheckoutIpnCallBack\nError: d`);
   });
 
