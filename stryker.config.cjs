@@ -9,20 +9,20 @@ module.exports = {
   $schema: './node_modules/@stryker-mutator/core/schema/stryker-schema.json',
   packageManager: 'npm',
   testRunner: 'jest',
+  // findRelatedTests keeps only test files that import a mutated file: right for the domain's
+  // unit tests, wrong for the store and HTTP, whose suites reach them through the composition
+  // root (their mutants came out as survivors the suites kill).
   jest: { projectType: 'custom', configFile: 'jest.mutation.config.js', enableFindRelatedTests: scope === 'ipn' },
   // The PostgreSQL half of the store runs the same contract suite as SQLite, but only against a
   // live server (minutes per run): it is left out here, not counted as uncovered.
-  // In src/http, the files that decide what a caller is answered: path normalisation, the
-  // outcome-to-HTTP table, the callback handler and format negotiation. The app's wiring, the
-  // writers (pinned byte for byte by their unit tests) and the docs routes are left out: every
-  // mutant there runs most of the HTTP suites (about 20 s each on 2 cores).
+  // In src/http, the files that decide what a caller is answered: the outcome-to-HTTP table and
+  // format negotiation. Routing, the callback handler, the app's wiring, the writers and the docs
+  // routes are left out: every mutant there runs most of the HTTP suites (about 20 s each).
   mutate:
     scope === 'http'
       ? ['src/http/answers.ts', 'src/http/formats/index.ts']
       : [`src/${scope}/**/*.ts`, '!src/store/postgres/**'],
-  // perTest maps each mutant to the tests that reach it: right for the domain's unit tests, but
-  // the store and HTTP suites (stores opened in hooks, work finished on later ticks) came out
-  // as survivors their tests kill. There every covered mutant runs the scope's whole suite.
+  // Each mutant runs against the tests that reach it.
   coverageAnalysis: 'perTest',
   // A mutant in code that runs when a module loads would need every test run again, per mutant
   // (StrykerJS allows skipping them only with perTest).

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { StoreUnavailableError } from '../../ipn/ports';
 import type { MigrationTarget } from '../migrate';
+import { connectTo } from './pool';
 import { TYPES } from './values';
 
 // Any constant shared by every instance: serialises migrations when several start at once.
@@ -34,11 +34,7 @@ export function migrationTarget(pool: pg.Pool): MigrationTarget {
   };
   return {
     withLock: async (work) => {
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw new StoreUnavailableError('PostgreSQL cannot be reached', { cause: error });
-      }
+      client = await connectTo(pool);
       try {
         await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
         return await work();

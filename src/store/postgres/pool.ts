@@ -19,12 +19,7 @@ export async function queryPool<R extends pg.QueryResultRow = Row>(pool: pg.Pool
 /** Runs `work` in a transaction on one connection of the pool: committed, or rolled back and thrown. */
 export async function transactionOn<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   if (pool.ended) throw new StoreUnavailableError('the store is closed');
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (error) {
-    throw new StoreUnavailableError('PostgreSQL cannot be reached', { cause: error });
-  }
+  const client = await connectTo(pool);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -35,5 +30,14 @@ export async function transactionOn<T>(pool: pg.Pool, work: (client: pg.PoolClie
     throw isDatabaseFailure(error) ? new StoreUnavailableError('PostgreSQL write failed', { cause: error }) : error;
   } finally {
     client.release();
+  }
+}
+
+/** A connection of the pool; an unreachable server becomes StoreUnavailableError. */
+export async function connectTo(pool: pg.Pool): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (error) {
+    throw new StoreUnavailableError('PostgreSQL cannot be reached', { cause: error });
   }
 }
